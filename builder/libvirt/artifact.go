@@ -1,0 +1,93 @@
+package libvirt
+
+import (
+	"fmt"
+	"os"
+
+	registryimage "github.com/hashicorp/packer-plugin-sdk/packer/registry/image"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
+)
+
+// Keys of Artifact.State, read by the centos-verify post-processor.
+const (
+	StateImagePath     = "image_path"
+	StateFormat        = "format"
+	StateSHA256        = "sha256"
+	StateSourceImage   = "source_image"
+	StateCentOSVersion = "centos_version"
+)
+
+// Artifact is the finished image and its checksum file.
+type Artifact struct {
+	dir           string
+	imagePath     string
+	format        string
+	sha256        string
+	size          int64
+	virtualSize   int64
+	sourceImage   string
+	centosVersion string
+
+	// generatedData is what the build told provisioners and templates.
+	generatedData map[string]interface{}
+}
+
+// BuilderId identifies the builder that made the artifact.
+func (*Artifact) BuilderId() string { return BuilderID }
+
+// Files lists the image and its .sha256 file.
+func (a *Artifact) Files() []string { return []string{a.imagePath, a.imagePath + ".sha256"} }
+
+// Id is the image's path.
+func (a *Artifact) Id() string { return a.imagePath }
+
+// String names the image, its format, size and checksum.
+func (a *Artifact) String() string {
+	return fmt.Sprintf("%s image %s (%s on disk, %s virtual), sha256 %s",
+		a.format, a.imagePath, sizes.Format(a.size), sizes.Format(a.virtualSize), a.sha256)
+}
+
+// State exposes the image's facts to post-processors, and HCP Packer
+// registry metadata.
+func (a *Artifact) State(name string) interface{} {
+	switch name {
+	case StateImagePath:
+		return a.imagePath
+	case StateFormat:
+		return a.format
+	case StateSHA256:
+		return a.sha256
+	case StateSourceImage:
+		return a.sourceImage
+	case StateCentOSVersion:
+		return a.centosVersion
+	case "generated_data":
+		return a.generatedData
+	case registryimage.ArtifactStateURI:
+		img, err := registryimage.FromArtifact(a,
+			registryimage.WithProvider("libvirt"),
+			registryimage.WithID(a.sha256),
+			registryimage.WithSourceID(a.sourceImage),
+			registryimage.WithRegion("local"),
+		)
+		if err != nil {
+			return nil
+		}
+		img.Labels["format"] = a.format
+		img.Labels["path"] = a.imagePath
+		if a.centosVersion != "" {
+			img.Labels["centos_version"] = a.centosVersion
+		}
+		return img
+	}
+	return nil
+}
+
+// Destroy deletes the output directory with the image.
+func (a *Artifact) Destroy() error {
+	if err := os.RemoveAll(a.dir); err != nil {
+		return fmt.Errorf("remove %s: %w", a.dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,137 @@
+// Package libvirt is the centos-libvirt builder: it boots a CentOS cloud
+// image under libvirt, provisions it over SSH and exports the disk.
+package libvirt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/hcl/v2/hcldec"
+	"github.com/hashicorp/packer-plugin-sdk/communicator"
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+	"github.com/hashicorp/packer-plugin-sdk/multistep/commonsteps"
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
+)
+
+// BuilderID identifies artifacts made by this builder.
+const BuilderID = "packer-centos.libvirt"
+
+// Builder is the centos-libvirt builder.
+type Builder struct {
+	config Config
+}
+
+// ConfigSpec is the HCL2 schema of the source block.
+func (b *Builder) ConfigSpec() hcldec.ObjectSpec { return b.config.FlatMapstructure().HCL2Spec() }
+
+// Prepare decodes and checks the configuration; every mistake is
+// reported at once.
+func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
+	warnings, err := b.config.Prepare(raws...)
+	return nil, warnings, err
+}
+
+// Run connects to libvirt and runs the build.
+func (b *Builder) Run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook) (packersdk.Artifact, error) {
+	conn, err := libvirtdriver.Open(b.config.LibvirtURI)
+	if err != nil {
+		return nil, fmt.Errorf("%w; check that libvirtd runs and libvirt_uri is right", err)
+	}
+	defer conn.Close()
+	return b.run(ctx, ui, hook, conn)
+}
+
+func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook, driver Driver) (packersdk.Artifact, error) {
+	cfg := &b.config
+	suffix, err := randomHex(3)
+	if err != nil {
+		return nil, err
+	}
+	r := &buildRun{
+		config:  cfg,
+		driver:  driver,
+		ui:      ui,
+		timings: newTimings(time.Now()),
+		domain:  "packer-" + cfg.VMName + "-" + suffix,
+	}
+	state := new(multistep.BasicStateBag)
+	state.Put("run", r)
+	state.Put("config", cfg)
+	state.Put("ui", ui)
+	state.Put("hook", hook)
+
+	runner := commonsteps.NewRunner(b.steps(), cfg.PackerConfig, ui)
+	runner.Run(ctx, state)
+	ui.Say("Phase timings: " + r.timings.String())
+
+	if err, ok := state.GetOk("error"); ok {
+		return nil, err.(error)
+	}
+	if ctx.Err() != nil {
+		return nil, errors.New("build was cancelled")
+	}
+	if r.image.path == "" {
+		return nil, errors.New("build ended without an image")
+	}
+	generated, _ := state.Get("generated_data").(map[string]interface{})
+	return &Artifact{
+		dir:           cfg.OutputDirectory,
+		imagePath:     r.image.path,
+		format:        r.image.format,
+		sha256:        r.image.sha256,
+		size:          r.image.size,
+		virtualSize:   r.image.virtSize,
+		sourceImage:   sourceImageURL(state, cfg),
+		centosVersion: cfg.CentOSVersion,
+		generatedData: generated,
+	}, nil
+}
+
+// steps is the build, in order.
+func (b *Builder) steps() []multistep.Step {
+	cfg := &b.config
+	steps := []multistep.Step{
+		stepCheckHypervisor{},
+		timed{"download", &commonsteps.StepDownload{
+			Checksum:    cfg.SourceImageChecksum,
+			Description: "source image",
+			ResultKey:   "source_image_path",
+			Url:         cfg.SourceImageURLs,
+			Extension:   "img",
+		}},
+		&commonsteps.StepOutputDir{Force: cfg.PackerForce, Path: cfg.OutputDirectory},
+		stepWorkDir{},
+		timed{"disk", stepCreateDisk{}},
+		&communicator.StepSSHKeyGen{CommConf: &cfg.Comm, SSHTemporaryKeyPair: cfg.Comm.SSHTemporaryKeyPair},
+	}
+	if cfg.PackerDebug {
+		steps = append(steps, &communicator.StepDumpSSHKey{
+			Path: fmt.Sprintf("%s.pem", cfg.PackerBuildName),
+			SSH:  &cfg.Comm.SSH,
+		})
+	}
+	return append(steps,
+		stepCreateSeed{},
+		stepReserveAddress{},
+		&stepCreateDomain{},
+		&stepConnect{},
+		timed{"provision", new(commonsteps.StepProvision)},
+		stepRemoveSSHKey{},
+		timed{"shutdown", stepShutdown{}},
+		timed{"export", stepExport{}},
+	)
+}
+
+func sourceImageURL(state multistep.StateBag, cfg *Config) string {
+	if u, ok := state.GetOk("SourceImageURL"); ok {
+		return u.(string)
+	}
+	if len(cfg.SourceImageURLs) > 0 {
+		return cfg.SourceImageURLs[0]
+	}
+	return ""
+}

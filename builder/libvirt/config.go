@@ -1,0 +1,79 @@
+//go:generate go tool packer-sdc mapstructure-to-hcl2 -type Config
+//go:generate go tool packer-sdc struct-markdown
+
+package libvirt
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/packer-plugin-sdk/common"
+	"github.com/hashicorp/packer-plugin-sdk/communicator"
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+	"github.com/hashicorp/packer-plugin-sdk/template/config"
+	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
+)
+
+// Config is the whole centos-libvirt source block. Each concern lives in
+// its own struct and file; Prepare runs them all and reports every
+// mistake at once.
+type Config struct {
+	common.PackerConfig `mapstructure:",squash"`
+	LibvirtConfig       `mapstructure:",squash"`
+	HardwareConfig      `mapstructure:",squash"`
+	SourceConfig        `mapstructure:",squash"`
+	CloudInitConfig     `mapstructure:",squash"`
+	BootConfig          `mapstructure:",squash"`
+	Comm                communicator.Config `mapstructure:",squash"`
+	ShutdownConfig      `mapstructure:",squash"`
+	OutputConfig        `mapstructure:",squash"`
+
+	ctx interpolate.Context
+}
+
+// Prepare decodes the raw configuration, fills in defaults and checks it.
+func (c *Config) Prepare(raws ...interface{}) ([]string, error) {
+	err := config.Decode(c, &config.DecodeOpts{
+		PluginType:         BuilderID,
+		Interpolate:        true,
+		InterpolateContext: &c.ctx,
+	}, raws...)
+	if err != nil {
+		return nil, err
+	}
+
+	var errs *packersdk.MultiError
+	add := func(es []error) { errs = packersdk.MultiErrorAppend(errs, es...) }
+
+	add(c.LibvirtConfig.Prepare(c.PackerBuildName))
+	add(c.HardwareConfig.Prepare())
+	warnings, srcErrs := c.SourceConfig.Prepare(c.Firmware)
+	add(srcErrs)
+	add(c.CloudInitConfig.Prepare(c.VMName))
+	add(c.BootConfig.Prepare())
+	add(c.ShutdownConfig.Prepare())
+	add(c.OutputConfig.Prepare(c.PackerBuildName))
+	add(c.prepareComm())
+
+	if errs != nil && len(errs.Errors) > 0 {
+		return warnings, errs
+	}
+	return warnings, nil
+}
+
+// prepareComm fills the communicator defaults that depend on the source
+// and checks that the communicator is one the builder can work with.
+func (c *Config) prepareComm() []error {
+	if c.Comm.SSHUsername == "" && c.release.DefaultUser != "" {
+		c.Comm.SSHUsername = c.release.DefaultUser
+	}
+	// ed25519 keys are small, fast to make and accepted by every CentOS
+	// release from 7 on.
+	if c.Comm.SSHTemporaryKeyPairType == "" {
+		c.Comm.SSHTemporaryKeyPairType = "ed25519"
+	}
+	errs := c.Comm.Prepare(&c.ctx)
+	if c.Comm.Type != "ssh" {
+		errs = append(errs, fmt.Errorf("communicator %q is not supported: the builder provisions over SSH and removes its key before shutdown; use communicator = \"ssh\"", c.Comm.Type))
+	}
+	return errs
+}

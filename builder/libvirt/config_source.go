@@ -1,0 +1,155 @@
+//go:generate go tool packer-sdc struct-markdown
+
+package libvirt
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/centos"
+)
+
+// SourceConfig says which disk image the build starts from.
+type SourceConfig struct {
+	// The CentOS release to build: `7`, `stream8`, `stream9` or `stream10`.
+	// It selects the GenericCloud qcow2 image and its CHECKSUM file on
+	// cloud.centos.org, the default `ssh_username` (`centos` for 7 and
+	// Stream 8, `cloud-user` for Stream 9 and 10) and the CPU the release
+	// needs. With `source_image_url` set too, the image comes from that URL
+	// (a mirror, a pinned build) and the other preset values still apply.
+	CentOSVersion string `mapstructure:"centos_version" required:"false"`
+	// URL or path of a qcow2 or raw disk image to start from, instead of or
+	// in addition to a `centos_version` preset. Downloaded through Packer's
+	// cache; local files are used in place and never modified.
+	SourceImageURL string `mapstructure:"source_image_url" required:"false"`
+	// Like `source_image_url`, several locations tried in order.
+	SourceImageURLs []string `mapstructure:"source_image_urls" required:"false"`
+	// Checksum of the source image: `sha256:<hex>` (also md5, sha1, sha512),
+	// `file:<path or URL of a checksum file>` (GNU `sha256sum` or BSD
+	// `SHA256 (file) = hash` format, as CentOS publishes), a bare checksum
+	// file URL, or `none` to skip the check (you must write it). Required
+	// with `source_image_url`; presets bring their own.
+	SourceImageChecksum string `mapstructure:"source_image_checksum" required:"false"`
+
+	release centos.Release
+}
+
+var hexDigits = regexp.MustCompile(`^[0-9a-fA-F]+$`)
+
+var checksumLengths = map[string]int{"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
+
+// Prepare resolves the preset and checks the source settings. firmware is
+// the prepared hardware firmware, which picks the preset's image.
+func (c *SourceConfig) Prepare(firmware string) (warnings []string, errs []error) {
+	if c.SourceImageURL != "" {
+		c.SourceImageURLs = append([]string{c.SourceImageURL}, c.SourceImageURLs...)
+	}
+	if c.CentOSVersion != "" {
+		r, ok := centos.Lookup(c.CentOSVersion)
+		if !ok {
+			errs = append(errs, fmt.Errorf("centos_version %q is not one of %s", c.CentOSVersion, strings.Join(centos.Versions(), ", ")))
+		} else {
+			c.release = r
+			if r.EndOfLife != "" {
+				warnings = append(warnings, fmt.Sprintf("%s reached its end of life on %s and gets no updates.", r.Name, r.EndOfLife))
+			}
+			if len(c.SourceImageURLs) == 0 {
+				img, err := r.CloudImage(firmware)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("centos_version %q with firmware %q: %w; use firmware = \"bios\" or your own source_image_url", c.CentOSVersion, firmware, err))
+				} else {
+					c.SourceImageURLs = []string{img.URL}
+					if c.SourceImageChecksum == "" {
+						c.SourceImageChecksum = img.Checksum
+					}
+				}
+			}
+		}
+	}
+	if c.CentOSVersion == "" && len(c.SourceImageURLs) == 0 {
+		errs = append(errs, fmt.Errorf("no source image: set centos_version (%s) or source_image_url", strings.Join(centos.Versions(), ", ")))
+	}
+	for _, u := range c.SourceImageURLs {
+		if err := checkSourceURL(u); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(c.SourceImageURLs) > 0 {
+		checksum, err := normalizeChecksum(c.SourceImageChecksum)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.SourceImageChecksum = checksum
+		if checksum == "none" {
+			warnings = append(warnings, "source_image_checksum = \"none\": the source image is not verified.")
+		}
+	}
+	return warnings, errs
+}
+
+func checkSourceURL(u string) error {
+	if u == "" {
+		return fmt.Errorf("source_image_urls contains an empty entry")
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return fmt.Errorf("source_image_url %q: %w", u, err)
+	}
+	if parsed.Scheme == "" || parsed.Scheme == "file" {
+		path := u
+		if parsed.Scheme == "file" {
+			path = parsed.Path
+		}
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("source_image_url %q: %w", u, err)
+		}
+	}
+	return nil
+}
+
+// normalizeChecksum checks a checksum reference and turns a bare checksum
+// file URL into the "file:" form the SDK's download step reads.
+func normalizeChecksum(sum string) (string, error) {
+	const forms = "write sha256:<hex>, file:<checksum file path or URL>, or none"
+	switch {
+	case sum == "":
+		return "", fmt.Errorf("source_image_checksum is required with source_image_url; %s", forms)
+	case sum == "none":
+		return sum, nil
+	case strings.HasPrefix(sum, "http://"), strings.HasPrefix(sum, "https://"):
+		return "file:" + sum, nil
+	case strings.HasPrefix(sum, "file:"):
+		if strings.TrimPrefix(sum, "file:") == "" {
+			return "", fmt.Errorf("source_image_checksum %q names no file; %s", sum, forms)
+		}
+		return sum, nil
+	}
+	kind, hex, found := strings.Cut(sum, ":")
+	if !found {
+		kind, hex = "", sum
+	}
+	if !hexDigits.MatchString(hex) {
+		return "", fmt.Errorf("source_image_checksum %q is not a checksum; %s", sum, forms)
+	}
+	if kind == "" {
+		for k, n := range checksumLengths {
+			if len(hex) == n {
+				kind = k
+			}
+		}
+		if kind == "" {
+			return "", fmt.Errorf("source_image_checksum %q has %d hex digits, which matches no md5/sha1/sha256/sha512; %s", sum, len(hex), forms)
+		}
+	}
+	want, ok := checksumLengths[strings.ToLower(kind)]
+	if !ok {
+		return "", fmt.Errorf("source_image_checksum %q: unknown checksum type %q; %s", sum, kind, forms)
+	}
+	if len(hex) != want {
+		return "", fmt.Errorf("source_image_checksum %q: a %s checksum has %d hex digits, not %d", sum, kind, want, len(hex))
+	}
+	return strings.ToLower(kind) + ":" + strings.ToLower(hex), nil
+}

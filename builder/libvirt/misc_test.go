@@ -1,0 +1,134 @@
+package libvirt
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	registryimage "github.com/hashicorp/packer-plugin-sdk/packer/registry/image"
+)
+
+func TestConsoleTail(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "console.log")
+	var b strings.Builder
+	for i := 1; i <= 30; i++ {
+		fmt.Fprintf(&b, "\x1b[1;32mline %d\x1b[0m\r\n\r\n", i)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tail, err := consoleTail(path, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tail != "line 28\nline 29\nline 30" {
+		t.Errorf("tail = %q", tail)
+	}
+	err = withConsole(errors.New("boom"), path)
+	if !strings.HasPrefix(err.Error(), "boom\nlast 20 lines") || !strings.Contains(err.Error(), "  | line 30") || strings.Contains(err.Error(), "line 10\n") {
+		t.Errorf("withConsole = %q", err)
+	}
+	if err := withConsole(errors.New("boom"), filepath.Join(t.TempDir(), "none")); !strings.Contains(err.Error(), "unreadable") {
+		t.Errorf("missing log: %v", err)
+	}
+}
+
+func TestTimingsString(t *testing.T) {
+	tm := newTimings(time.Now())
+	tm.add("download", 1500*time.Millisecond)
+	tm.add("export", 250*time.Millisecond)
+	if got := tm.String(); !strings.HasPrefix(got, "download 1.5s, export 0.2s (total ") {
+		t.Errorf("String() = %q", got)
+	}
+}
+
+func TestArtifact(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "stream9.qcow2")
+	os.WriteFile(img, []byte("x"), 0o644)
+	os.WriteFile(img+".sha256", []byte("x"), 0o644)
+	a := &Artifact{dir: dir, imagePath: img, format: "qcow2", sha256: "abc123", size: 700 << 20, virtualSize: 20 << 30,
+		sourceImage: "https://cloud.centos.org/x.qcow2", centosVersion: "stream9"}
+	if s := a.String(); s != "qcow2 image "+img+" (700 MiB on disk, 20 GiB virtual), sha256 abc123" {
+		t.Errorf("String() = %q", s)
+	}
+	if files := a.Files(); len(files) != 2 || files[1] != img+".sha256" {
+		t.Errorf("Files() = %v", files)
+	}
+	for key, want := range map[string]string{
+		StateImagePath: img, StateFormat: "qcow2", StateSHA256: "abc123",
+		StateSourceImage: "https://cloud.centos.org/x.qcow2", StateCentOSVersion: "stream9",
+	} {
+		if got := a.State(key); got != want {
+			t.Errorf("State(%q) = %v, want %q", key, got, want)
+		}
+	}
+	hcp, ok := a.State(registryimage.ArtifactStateURI).(*registryimage.Image)
+	if !ok || hcp.ImageID != "abc123" || hcp.ProviderName != "libvirt" || hcp.SourceImageID != "https://cloud.centos.org/x.qcow2" || hcp.Labels["centos_version"] != "stream9" {
+		t.Errorf("HCP image = %+v", hcp)
+	}
+	if err := a.Destroy(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Error("Destroy left the output directory")
+	}
+}
+
+func TestKeyBlob(t *testing.T) {
+	key := "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb0Z5QQo6oTfdKkhJmKsPs5T8x8LJmRVPtIf6PDaG3G packer\n"
+	blob, err := keyBlob([]byte(key))
+	if err != nil || blob != "AAAAC3NzaC1lZDI1NTE5AAAAIGb0Z5QQo6oTfdKkhJmKsPs5T8x8LJmRVPtIf6PDaG3G" {
+		t.Errorf("keyBlob = %q, %v", blob, err)
+	}
+	if _, err := keyBlob([]byte("not a key")); err == nil {
+		t.Error("keyBlob accepted garbage")
+	}
+}
+
+// TestRemoveKeyCommandRuns runs the removal script with sh against two
+// home directories listed by a stand-in getent.
+func TestRemoveKeyCommandRuns(t *testing.T) {
+	dir := t.TempDir()
+	blob := "AAAAC3NzaC1lZDI1NTE5AAAAIGb0Z5QQo6oTfdKkhJmKsPs5T8x8LJmRVPtIf6PDaG3G"
+	other := "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 admin@example"
+	var homes []string
+	for _, u := range []string{"alice", "bob"} {
+		home := filepath.Join(dir, "home", u)
+		os.MkdirAll(filepath.Join(home, ".ssh"), 0o700)
+		content := other + "\nssh-ed25519 " + blob + " packer-centos-build\n"
+		if err := os.WriteFile(filepath.Join(home, ".ssh", "authorized_keys"), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		homes = append(homes, u+":x:1000:1000::"+home+":/bin/sh")
+	}
+	bin := filepath.Join(dir, "bin")
+	os.Mkdir(bin, 0o755)
+	getent := "#!/bin/sh\ncat <<'EOF'\n" + strings.Join(homes, "\n") + "\nEOF\n"
+	if err := os.WriteFile(filepath.Join(bin, "getent"), []byte(getent), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", removeKeyCommand(blob, false))
+	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("script failed: %v\n%s", err, out)
+	}
+	for _, u := range []string{"alice", "bob"} {
+		f := filepath.Join(dir, "home", u, ".ssh", "authorized_keys")
+		got, _ := os.ReadFile(f)
+		if string(got) != other+"\n" {
+			t.Errorf("%s authorized_keys = %q, want only the other key", u, got)
+		}
+		if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s authorized_keys mode changed to %v", u, fi.Mode().Perm())
+		}
+	}
+	if strings.Contains(removeKeyCommand(blob, false), "sudo") || !strings.HasPrefix(removeKeyCommand(blob, true), "sudo -n sh -c ") {
+		t.Error("sudo wrapping wrong")
+	}
+}

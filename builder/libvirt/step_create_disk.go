@@ -1,0 +1,50 @@
+package libvirt
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
+	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
+)
+
+// stepCreateDisk layers the build disk over the verified source image as
+// a qcow2 overlay, grown to disk_size. The source image (in Packer's cache
+// or the user's own file) is only ever read.
+type stepCreateDisk struct{}
+
+func (stepCreateDisk) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
+	r := runOf(state)
+	src, err := filepath.Abs(state.Get("source_image_path").(string))
+	if err != nil {
+		return fail(state, fmt.Errorf("locate source image: %w", err))
+	}
+	info, err := qemuimg.ReadInfo(ctx, src)
+	if err != nil {
+		return fail(state, err)
+	}
+	if info.Format != "qcow2" && info.Format != "raw" {
+		return fail(state, fmt.Errorf("source image %s is %s; only qcow2 and raw images are supported", src, info.Format))
+	}
+	size := r.config.diskSizeBytes
+	if size != 0 && size < info.VirtualSize {
+		return fail(state, fmt.Errorf("disk_size %s is smaller than the source image's %s; disks cannot shrink",
+			r.config.DiskSize, sizes.Format(info.VirtualSize)))
+	}
+	r.sourceImage, r.sourceFormat = src, info.Format
+	r.diskPath = filepath.Join(r.workDir, "disk.qcow2")
+	if err := qemuimg.CreateOverlay(ctx, r.diskPath, src, info.Format, size); err != nil {
+		return fail(state, err)
+	}
+	if size == 0 {
+		size = info.VirtualSize
+	}
+	r.ui.Say(fmt.Sprintf("Build disk: %s over %s (%s)", sizes.Format(size), filepath.Base(src), info.Format))
+	return multistep.ActionContinue
+}
+
+// Cleanup has nothing to do: the disk lives in the working directory.
+func (stepCreateDisk) Cleanup(multistep.StateBag) {}

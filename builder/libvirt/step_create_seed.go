@@ -1,0 +1,56 @@
+package libvirt
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/cloudinit"
+)
+
+// tempKeyComment marks the key the builder puts into the guest, so it can
+// be told apart in authorized_keys.
+const tempKeyComment = "packer-centos-build"
+
+// stepCreateSeed writes the NoCloud seed ISO carrying the communicator's
+// public key.
+type stepCreateSeed struct{}
+
+func (stepCreateSeed) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
+	r := runOf(state)
+	cfg := r.config
+	id, err := randomHex(8)
+	if err != nil {
+		return fail(state, err)
+	}
+	seed := cloudinit.Seed{
+		InstanceID:       "packer-" + id,
+		Hostname:         cfg.Hostname,
+		User:             cfg.Comm.SSHUsername,
+		TemplateUserData: cfg.userData,
+	}
+	if key := strings.TrimSpace(string(cfg.Comm.SSHPublicKey)); key != "" {
+		seed.AuthorizedKeys = []string{key + " " + tempKeyComment}
+	}
+	r.seedPath = filepath.Join(r.workDir, "seed.iso")
+	if err := seed.WriteISO(ctx, r.seedPath); err != nil {
+		return fail(state, fmt.Errorf("create cloud-init seed: %w", err))
+	}
+	return multistep.ActionContinue
+}
+
+// Cleanup has nothing to do: the seed lives in the working directory.
+func (stepCreateSeed) Cleanup(multistep.StateBag) {}
+
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("read random bytes: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}

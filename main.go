@@ -1,0 +1,24 @@
+// Command packer-plugin-centos is the Packer plugin binary: it registers the
+// centos-libvirt builder and hands control to Packer's plugin protocol.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/packer-plugin-sdk/plugin"
+
+	"github.com/packer-centos/packer-plugin-centos/builder/libvirt"
+	"github.com/packer-centos/packer-plugin-centos/version"
+)
+
+func main() {
+	pps := plugin.NewSet()
+	// Packer names components "<plugin>-<name>", so this is centos-libvirt.
+	pps.RegisterBuilder("libvirt", new(libvirt.Builder))
+	pps.SetVersion(version.PluginVersion)
+	if err := pps.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, err.Error())
+		os.Exit(1)
+	}
+}
