@@ -1,0 +1,115 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// standinSource is a centos-libvirt source for the stand-in guest in the
+// test world: TCG, the world's network, a non-root user created by
+// cloud-init as on CentOS cloud images.
+func standinSource(w *world, name string, extra string) string {
+	return fmt.Sprintf(`
+source "centos-libvirt" %q {
+  source_image_url      = %q
+  source_image_checksum = "sha256:%s"
+  domain_type           = "qemu"
+  network               = %q
+  libvirt_uri           = %q
+  cpus                  = 2
+  memory                = 1024
+  disk_size             = "3G"
+  ssh_username          = "cloud-user"
+  ssh_timeout           = "4m"
+  shutdown_timeout      = "2m"
+%s
+}
+`, name, w.image, w.imageSHA256, w.network, w.uri, extra)
+}
+
+const requiredPlugins = `
+packer {
+  required_plugins {
+    centos = {
+      source  = "github.com/packer-centos/centos"
+      version = ">= 0.1.0"
+    }
+  }
+}
+`
+
+// TestBuildStandIn is the whole loop: packer init and build of the
+// stand-in guest, a provisioner's change proven inside the artifact by
+// reading its filesystem, the checksum file matching, and nothing left
+// in libvirt or on disk.
+func TestBuildStandIn(t *testing.T) {
+	w := requireWorld(t)
+	dir, tmp := workDir(t)
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), requiredPlugins+standinSource(w, "standin", "")+`
+build {
+  sources = ["source.centos-libvirt.standin"]
+  provisioner "shell" {
+    inline = ["echo baked | sudo tee /etc/baked-by-packer"]
+  }
+}
+`)
+	sourceBefore := fileSHA256(t, w.image)
+	before := takeSnapshot(t, w, tmp)
+
+	if out, code := w.packerRun(t, dir, tmp, time.Minute, "init", "."); code != 0 {
+		t.Fatalf("packer init failed (%d):\n%s", code, out)
+	}
+	start := time.Now()
+	out, code := w.packerRun(t, dir, tmp, 10*time.Minute, "build", ".")
+	t.Logf("packer build took %s:\n%s", time.Since(start).Round(time.Second), out)
+	if code != 0 {
+		t.Fatalf("packer build exited %d", code)
+	}
+
+	image := filepath.Join(dir, "output-standin", "standin.qcow2")
+	sum := fileSHA256(t, image)
+	line, err := os.ReadFile(image + ".sha256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := sum + "  standin.qcow2\n"; string(line) != want {
+		t.Errorf("checksum file = %q, want %q", line, want)
+	}
+	if !strings.Contains(out, "sha256 "+sum) {
+		t.Errorf("build output does not name the artifact's sha256 %s", sum)
+	}
+	if !regexp.MustCompile(`Phase timings: download [0-9.]+s, disk [0-9.]+s, boot→lease [0-9.]+s, lease→SSH [0-9.]+s, provision [0-9.]+s, shutdown [0-9.]+s, export [0-9.]+s`).MatchString(out) {
+		t.Errorf("build output lacks the phase timings")
+	}
+
+	baked, err := guestFile(t, image, "/etc/baked-by-packer")
+	if err != nil {
+		t.Fatalf("the provisioner's file is not in the artifact: %v", err)
+	}
+	if baked != "baked\n" {
+		t.Errorf("/etc/baked-by-packer in the artifact = %q, want \"baked\\n\"", baked)
+	}
+	keys, err := guestFile(t, image, "/home/cloud-user/.ssh/authorized_keys")
+	if err != nil {
+		t.Fatalf("read cloud-user's authorized_keys from the artifact: %v", err)
+	}
+	if strings.Contains(keys, "packer-centos-build") || strings.Contains(keys, "ssh-ed25519") {
+		t.Errorf("the build's temporary key is still in the artifact:\n%s", keys)
+	}
+
+	info := qemuImgInfo(t, image)
+	if info.Format != "qcow2" || info.VirtualSize != 3<<30 || info.BackingFile != "" || info.Compression != "zstd" {
+		t.Errorf("artifact info = %+v, want a flattened zstd qcow2 of 3 GiB", info)
+	}
+	if after := fileSHA256(t, w.image); after != sourceBefore {
+		t.Error("the source image changed during the build")
+	}
+	assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
+}

@@ -1,0 +1,252 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// world is what internal/testworld/world.sh tells the tests.
+type world struct {
+	packer       string
+	uri          string
+	network      string
+	image        string
+	imageSHA256  string
+	domainPrefix string
+	pluginDir    string // PACKER_PLUGIN_PATH with this plugin installed
+	repo         string
+}
+
+var theWorld *world
+
+func TestMain(m *testing.M) {
+	w, err := setUp()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e set-up:", err)
+		os.Exit(1)
+	}
+	theWorld = w
+	code := m.Run()
+	if w != nil {
+		os.RemoveAll(w.pluginDir)
+	}
+	os.Exit(code)
+}
+
+// setUp reads the world and installs a release build of the plugin, so
+// `packer init` finds it without the network. It returns nil (and the
+// tests skip) only when no world is there.
+func setUp() (*world, error) {
+	if os.Getenv("WORLD_PACKER") == "" {
+		return nil, nil
+	}
+	w := &world{
+		packer:       os.Getenv("WORLD_PACKER"),
+		uri:          os.Getenv("WORLD_LIBVIRT_URI"),
+		network:      os.Getenv("WORLD_NETWORK"),
+		image:        os.Getenv("WORLD_STANDIN_IMAGE"),
+		imageSHA256:  os.Getenv("WORLD_STANDIN_SHA256"),
+		domainPrefix: os.Getenv("WORLD_DOMAIN_PREFIX"),
+	}
+	_, file, _, _ := runtime.Caller(0)
+	w.repo = filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	dir, err := os.MkdirTemp("", "e2e-plugins-")
+	if err != nil {
+		return nil, err
+	}
+	w.pluginDir = dir
+	bin := filepath.Join(dir, "packer-plugin-centos")
+	build := exec.Command("go", "build", "-o", bin,
+		"-ldflags", "-X github.com/packer-centos/packer-plugin-centos/version.VersionPrerelease=", ".")
+	build.Dir = w.repo
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build plugin: %v\n%s", err, out)
+	}
+	install := exec.Command(w.packer, "plugins", "install", "--path", bin, "github.com/packer-centos/centos")
+	install.Env = w.env(nil)
+	if out, err := install.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("install plugin: %v\n%s", err, out)
+	}
+	return w, nil
+}
+
+func requireWorld(t *testing.T) *world {
+	t.Helper()
+	if theWorld == nil {
+		t.Skip("no test world: run through `make test` (internal/testworld/world.sh)")
+	}
+	return theWorld
+}
+
+func (w *world) env(extra map[string]string) []string {
+	env := append(os.Environ(), "CHECKPOINT_DISABLE=1", "PACKER_PLUGIN_PATH="+w.pluginDir, "PACKER_NO_COLOR=1")
+	for k, v := range extra {
+		env = append(env, k+"="+v)
+	}
+	return env
+}
+
+// workDir makes a directory the guest's qemu (another user) can traverse,
+// with its own TMPDIR so leftovers of a build can be counted.
+func workDir(t *testing.T) (dir, tmp string) {
+	t.Helper()
+	dir, err := os.MkdirTemp("/var/tmp", "packer-centos-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	tmp = filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir, tmp
+}
+
+// packerRun runs packer in dir and returns its combined output and exit
+// code.
+func (w *world) packerRun(t *testing.T, dir, tmp string, timeout time.Duration, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, w.packer, args...)
+	cmd.Dir = dir
+	cmd.Env = w.env(map[string]string{"TMPDIR": tmp, "PACKER_CACHE_DIR": filepath.Join(dir, "packer_cache")})
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("packer %s timed out after %s:\n%s", strings.Join(args, " "), timeout, out.String())
+	}
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("run packer: %v", err)
+	}
+	return out.String(), code
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func virsh(t *testing.T, w *world, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("virsh", append([]string{"-c", w.uri}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("virsh %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// snapshot is what a build may leave behind: domains, DHCP host entries
+// and files in its TMPDIR.
+type snapshot struct {
+	domains []string
+	hosts   int
+	tmp     []string
+}
+
+func takeSnapshot(t *testing.T, w *world, tmp string) snapshot {
+	t.Helper()
+	var s snapshot
+	for _, d := range strings.Fields(virsh(t, w, "list", "--all", "--name")) {
+		if strings.HasPrefix(d, w.domainPrefix) {
+			s.domains = append(s.domains, d)
+		}
+	}
+	s.hosts = strings.Count(virsh(t, w, "net-dumpxml", w.network), "<host ")
+	entries, _ := os.ReadDir(tmp)
+	for _, e := range entries {
+		s.tmp = append(s.tmp, e.Name())
+	}
+	sort.Strings(s.tmp)
+	return s
+}
+
+func assertNothingLeft(t *testing.T, before, after snapshot) {
+	t.Helper()
+	if len(after.domains) > len(before.domains) {
+		t.Errorf("domains left behind: %v (before: %v)", after.domains, before.domains)
+	}
+	if after.hosts != before.hosts {
+		t.Errorf("DHCP host entries on the network: %d before, %d after", before.hosts, after.hosts)
+	}
+	if len(after.tmp) > len(before.tmp) {
+		t.Errorf("files left in TMPDIR: %v", after.tmp)
+	}
+}
+
+func fileSHA256(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// guestFile reads a file from the root filesystem inside a disk image
+// without booting it: the image is flattened to raw, and debugfs reads
+// the ext4 partitions at their offsets.
+func guestFile(t *testing.T, image, path string) (string, error) {
+	t.Helper()
+	raw := filepath.Join(t.TempDir(), "disk.raw")
+	if out, err := exec.Command("qemu-img", "convert", "-O", "raw", image, raw).CombinedOutput(); err != nil {
+		t.Fatalf("flatten %s: %v\n%s", image, err, out)
+	}
+	out, err := exec.Command("sfdisk", "--json", raw).Output()
+	if err != nil {
+		t.Fatalf("read partition table of %s: %v", image, err)
+	}
+	var table struct {
+		PartitionTable struct {
+			SectorSize int64 `json:"sectorsize"`
+			Partitions []struct {
+				Start int64 `json:"start"`
+			} `json:"partitions"`
+		} `json:"partitiontable"`
+	}
+	if err := json.Unmarshal(out, &table); err != nil {
+		t.Fatalf("parse partition table: %v", err)
+	}
+	sector := table.PartitionTable.SectorSize
+	if sector == 0 {
+		sector = 512
+	}
+	for _, p := range table.PartitionTable.Partitions {
+		dev := fmt.Sprintf("%s?offset=%d", raw, p.Start*sector)
+		var stdout, stderr bytes.Buffer
+		cmd := exec.Command("debugfs", "-R", "cat "+path, dev)
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil || strings.Contains(stderr.String(), "File not found") || strings.Contains(stderr.String(), "Bad magic") {
+			continue
+		}
+		return stdout.String(), nil
+	}
+	return "", fmt.Errorf("%s not found in any ext4 partition of %s", path, image)
+}
