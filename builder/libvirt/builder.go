@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/multistep/commonsteps"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/guest"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
 )
 
@@ -45,7 +46,7 @@ func (b *Builder) Run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook)
 	return b.run(ctx, ui, hook, conn)
 }
 
-func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook, driver Driver) (packersdk.Artifact, error) {
+func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook, driver guest.Driver) (packersdk.Artifact, error) {
 	cfg := &b.config
 	suffix, err := randomHex(3)
 	if err != nil {
@@ -53,10 +54,9 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 	}
 	r := &buildRun{
 		config:  cfg,
-		driver:  driver,
 		ui:      ui,
 		timings: newTimings(time.Now()),
-		domain:  "packer-" + cfg.VMName + "-" + suffix,
+		guest:   &guest.Guest{Driver: driver, UI: ui, Name: "packer-" + cfg.VMName + "-" + suffix},
 	}
 	state := new(multistep.BasicStateBag)
 	state.Put("run", r)
@@ -117,7 +117,7 @@ func (b *Builder) steps() []multistep.Step {
 	return append(steps,
 		stepCreateSeed{},
 		stepReserveAddress{},
-		&stepCreateDomain{},
+		stepCreateDomain{},
 		&stepConnect{},
 		timed{"provision", new(commonsteps.StepProvision)},
 		stepRemoveSSHKey{},

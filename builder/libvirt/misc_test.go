@@ -1,8 +1,6 @@
 package libvirt
 
 import (
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,31 +10,6 @@ import (
 
 	registryimage "github.com/hashicorp/packer-plugin-sdk/packer/registry/image"
 )
-
-func TestConsoleTail(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "console.log")
-	var b strings.Builder
-	for i := 1; i <= 30; i++ {
-		fmt.Fprintf(&b, "\x1b[1;32mline %d\x1b[0m\r\n\r\n", i)
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tail, err := consoleTail(path, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tail != "line 28\nline 29\nline 30" {
-		t.Errorf("tail = %q", tail)
-	}
-	err = withConsole(errors.New("boom"), path)
-	if !strings.HasPrefix(err.Error(), "boom\nlast 20 lines") || !strings.Contains(err.Error(), "  | line 30") || strings.Contains(err.Error(), "line 10\n") {
-		t.Errorf("withConsole = %q", err)
-	}
-	if err := withConsole(errors.New("boom"), filepath.Join(t.TempDir(), "none")); !strings.Contains(err.Error(), "unreadable") {
-		t.Errorf("missing log: %v", err)
-	}
-}
 
 func TestTimingsString(t *testing.T) {
 	tm := newTimings(time.Now())

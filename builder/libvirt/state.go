@@ -1,13 +1,10 @@
 package libvirt
 
 import (
-	"net/netip"
-	"time"
-
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
-	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
+	"github.com/packer-centos/packer-plugin-centos/internal/guest"
 )
 
 // buildRun is what the steps of one build learn and hand on to each other.
@@ -15,28 +12,16 @@ import (
 // instead of loosely named keys.
 type buildRun struct {
 	config  *Config
-	driver  Driver
 	ui      packersdk.Ui
 	timings *timings
-
-	// Settled by stepCheckHypervisor.
-	network    libvirtdriver.Network
-	domainType string
-	cpu        string
+	// guest is the build domain through its life.
+	guest *guest.Guest
 
 	workDir      string
 	sourceImage  string // verified local copy of the source image
 	sourceFormat string
 	diskPath     string
 	seedPath     string
-	consoleLog   string
-
-	mac      string
-	ip       netip.Addr // known before boot when reserved
-	reserved bool
-
-	domain      string
-	bootStarted time.Time
 
 	image exportedImage
 }

@@ -2,7 +2,6 @@ package libvirt
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
@@ -18,37 +17,28 @@ type stepShutdown struct{}
 func (stepShutdown) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
 	cfg := r.config
+	var trigger func(context.Context) error
 	if cfg.ShutdownCommand != "" {
 		r.ui.Say(fmt.Sprintf("Shutting down with shutdown_command: %s", cfg.ShutdownCommand))
 		comm := state.Get("communicator").(packersdk.Communicator)
 		// The guest may drop the connection before it reports an exit
 		// status, so only a failure to start the command counts.
-		if err := comm.Start(ctx, &packersdk.RemoteCmd{Command: cfg.ShutdownCommand}); err != nil {
-			return fail(state, fmt.Errorf("run shutdown_command: %w", err))
+		trigger = func(ctx context.Context) error {
+			if err := comm.Start(ctx, &packersdk.RemoteCmd{Command: cfg.ShutdownCommand}); err != nil {
+				return fmt.Errorf("run shutdown_command: %w", err)
+			}
+			return nil
 		}
 	} else {
 		r.ui.Say("Shutting down the guest (ACPI power button)")
-		if err := r.driver.ShutdownDomain(r.domain); err != nil {
-			return fail(state, withConsole(err, r.consoleLog))
+	}
+	if err := r.guest.Shutdown(ctx, cfg.ShutdownTimeout, trigger); err != nil {
+		if ctx.Err() != nil {
+			return multistep.ActionHalt
 		}
+		return fail(state, fmt.Errorf("shutdown (shutdown_timeout %s): %w", cfg.ShutdownTimeout, err))
 	}
-	waitCtx, cancel := context.WithTimeout(ctx, cfg.ShutdownTimeout)
-	defer cancel()
-	err := r.driver.WaitStopped(waitCtx, r.domain)
-	switch {
-	case err == nil:
-		return multistep.ActionContinue
-	case ctx.Err() != nil:
-		return multistep.ActionHalt // cancelled; the domain's Cleanup forces it off
-	case errors.Is(err, context.DeadlineExceeded):
-		err = fmt.Errorf("the guest did not power off within shutdown_timeout (%s); forcing it off. "+
-			"Check that it handles ACPI power-button events (acpid or systemd-logind) or set shutdown_command", cfg.ShutdownTimeout)
-	}
-	err = withConsole(err, r.consoleLog)
-	if derr := r.driver.DestroyDomain(r.domain); derr != nil {
-		err = fmt.Errorf("%w\nforcing the guest off failed too: %v", err, derr)
-	}
-	return fail(state, err)
+	return multistep.ActionContinue
 }
 
 func (stepShutdown) Cleanup(multistep.StateBag) {}

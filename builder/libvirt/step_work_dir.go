@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/guest"
 )
 
 // stepWorkDir makes the private directory for the build disk, the seed
@@ -14,17 +17,12 @@ type stepWorkDir struct{}
 
 func (stepWorkDir) Run(_ context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
-	dir, err := os.MkdirTemp("", "packer-centos-")
+	dir, err := guest.MakeWorkDir("packer-centos-")
 	if err != nil {
-		return fail(state, fmt.Errorf("create working directory: %w", err))
-	}
-	// 0711: nobody may list it, but qemu, which libvirt runs as its own
-	// user, must be able to reach the files inside.
-	if err := os.Chmod(dir, 0o711); err != nil {
-		os.RemoveAll(dir)
-		return fail(state, fmt.Errorf("restrict working directory: %w", err))
+		return fail(state, err)
 	}
 	r.workDir = dir
+	r.guest.ConsoleLog = filepath.Join(dir, "console.log")
 	return multistep.ActionContinue
 }
 

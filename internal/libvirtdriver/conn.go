@@ -213,6 +213,16 @@ func (c *Conn) DefineDomain(xml string) error {
 	return clean(dom.Free())
 }
 
+// CreateDomain boots a transient domain from XML: it exists until it
+// stops and leaves no definition behind.
+func (c *Conn) CreateDomain(xml string) error {
+	dom, err := c.c.DomainCreateXML(xml, 0)
+	if err != nil {
+		return fmt.Errorf("create domain: %w", clean(err))
+	}
+	return clean(dom.Free())
+}
+
 // StartDomain boots a defined domain.
 func (c *Conn) StartDomain(name string) error {
 	dom, err := c.lookup(name)
@@ -269,7 +279,12 @@ func (c *Conn) UndefineDomain(name string) error {
 	defer dom.Free()
 	flags := libvirt.DOMAIN_UNDEFINE_NVRAM | libvirt.DOMAIN_UNDEFINE_MANAGED_SAVE |
 		libvirt.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | libvirt.DOMAIN_UNDEFINE_CHECKPOINTS_METADATA
-	if err := dom.UndefineFlags(flags); err != nil && !isCode(err, libvirt.ERR_NO_DOMAIN) {
+	err = dom.UndefineFlags(flags)
+	if isCode(err, libvirt.ERR_INVALID_ARG) {
+		// Hypervisor drivers without NVRAM or checkpoints refuse the flags.
+		err = dom.Undefine()
+	}
+	if err != nil && !isCode(err, libvirt.ERR_NO_DOMAIN) {
 		return fmt.Errorf("undefine domain %q: %w", name, clean(err))
 	}
 	return nil
@@ -293,6 +308,9 @@ func (c *Conn) DomainRunning(name string) (bool, error) {
 // events rather than polling.
 func (c *Conn) WaitStopped(ctx context.Context, name string) error {
 	dom, err := c.lookup(name)
+	if errors.Is(err, ErrNotFound) {
+		return nil // a transient domain vanishes as it stops
+	}
 	if err != nil {
 		return err
 	}
@@ -311,10 +329,10 @@ func (c *Conn) WaitStopped(ctx context.Context, name string) error {
 	}
 	defer c.c.DomainEventDeregister(id)
 	// Registered first, then checked, so a stop in between is not missed.
-	if active, err := dom.IsActive(); err != nil {
-		return fmt.Errorf("read state of domain %q: %w", name, clean(err))
-	} else if !active {
+	if active, err := dom.IsActive(); isCode(err, libvirt.ERR_NO_DOMAIN) || err == nil && !active {
 		return nil
+	} else if err != nil {
+		return fmt.Errorf("read state of domain %q: %w", name, clean(err))
 	}
 	select {
 	case <-stopped:

@@ -37,9 +37,10 @@ type Driver struct {
 
 // Domain is a defined domain.
 type Domain struct {
-	XML     libvirtxml.Domain
-	Running bool
-	stopped chan struct{}
+	XML       libvirtxml.Domain
+	Running   bool
+	stopped   chan struct{}
+	transient bool
 }
 
 // New returns a fake with the networks given.
@@ -128,6 +129,9 @@ func (d *Driver) Stop(name string) {
 	if dom, ok := d.domains[name]; ok && dom.Running {
 		dom.Running = false
 		close(dom.stopped)
+		if dom.transient {
+			delete(d.domains, name)
+		}
 	}
 }
 
@@ -243,6 +247,19 @@ func (d *Driver) DefineDomain(doc string) error {
 	return nil
 }
 
+// CreateDomain defines and starts a transient domain, which Stop removes.
+func (d *Driver) CreateDomain(doc string) error {
+	if err := d.DefineDomain(doc); err != nil {
+		return err
+	}
+	var x libvirtxml.Domain
+	_ = x.Unmarshal(doc)
+	d.mu.Lock()
+	d.domains[x.Name].transient = true
+	d.mu.Unlock()
+	return d.StartDomain(x.Name)
+}
+
 // StartDomain marks the domain running and calls OnStart.
 func (d *Driver) StartDomain(name string) error {
 	d.mu.Lock()
@@ -313,11 +330,7 @@ func (d *Driver) WaitStopped(ctx context.Context, name string) error {
 		return err
 	}
 	dom, ok := d.domains[name]
-	if !ok {
-		d.mu.Unlock()
-		return fmt.Errorf("domain %q: %w", name, libvirtdriver.ErrNotFound)
-	}
-	if !dom.Running {
+	if !ok || !dom.Running { // a transient domain vanishes as it stops
 		d.mu.Unlock()
 		return nil
 	}

@@ -1,4 +1,4 @@
-package libvirt
+package guest
 
 import (
 	"bytes"
@@ -8,16 +8,16 @@ import (
 	"strings"
 )
 
-// consoleLines is how much of the serial console an error shows.
-const consoleLines = 20
+// ConsoleLines is how much of the serial console an error shows.
+const ConsoleLines = 20
 
 // ansi matches terminal escape sequences, which boot loaders and systemd
 // write to the serial console and which would garble a build log.
 var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]`)
 
-// consoleTail returns the last n non-empty lines of the guest's serial
-// console log, cleaned of escape sequences.
-func consoleTail(path string, n int) (string, error) {
+// ConsoleTail returns the last n non-empty lines of a serial console log,
+// cleaned of escape sequences.
+func ConsoleTail(path string, n int) (string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", err
@@ -43,13 +43,18 @@ func printable(r rune) rune {
 	return -1
 }
 
-// withConsole appends the end of the serial console to a runtime error,
-// so a failed boot or shutdown shows what the guest was doing.
-func withConsole(err error, path string) error {
+// WithConsole appends the end of the guest's serial console to a runtime
+// error, so a failed boot or shutdown shows what the guest was doing.
+func (g *Guest) WithConsole(err error) error {
+	return WithConsole(err, g.ConsoleLog)
+}
+
+// WithConsole appends the end of the serial console log at path to err.
+func WithConsole(err error, path string) error {
 	if path == "" {
 		return err
 	}
-	tail, rerr := consoleTail(path, consoleLines)
+	tail, rerr := ConsoleTail(path, ConsoleLines)
 	switch {
 	case rerr != nil:
 		return fmt.Errorf("%w\n(serial console log %s unreadable: %v)", err, path, rerr)
@@ -57,7 +62,7 @@ func withConsole(err error, path string) error {
 		return fmt.Errorf("%w\n(the guest wrote nothing to its serial console)", err)
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "last %d lines of the guest's serial console:", consoleLines)
+	fmt.Fprintf(&b, "last %d lines of the guest's serial console:", ConsoleLines)
 	for _, l := range strings.Split(tail, "\n") {
 		b.WriteString("\n  | " + l)
 	}

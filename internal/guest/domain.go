@@ -1,0 +1,59 @@
+package guest
+
+import (
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
+)
+
+// Start defines and boots the domain described by spec, filling in the
+// guest's name, network, MAC and console log. A transient domain is
+// created and started at once and vanishes when it stops; a persistent
+// one stays defined (with its NVRAM) until Remove.
+func (g *Guest) Start(spec domainxml.Spec, transient bool) error {
+	spec.Name = g.Name
+	spec.Type = g.Host.DomainType
+	spec.CPU = g.Host.CPU
+	spec.Network = g.Host.Network.Name
+	spec.MAC = g.MAC
+	spec.ConsoleLog = g.ConsoleLog
+	xml, err := domainxml.Marshal(spec)
+	if err != nil {
+		return err
+	}
+	log.Printf("[DEBUG] domain XML:\n%s", xml)
+	g.UI.Say(fmt.Sprintf("Starting domain %s (%d vCPU, %d MiB)", g.Name, spec.VCPUs, spec.MemoryMiB))
+	g.BootStarted = time.Now()
+	if transient {
+		err = g.Driver.CreateDomain(xml)
+		g.created = err == nil
+	} else {
+		if err = g.Driver.DefineDomain(xml); err != nil {
+			return err
+		}
+		g.created = true
+		err = g.Driver.StartDomain(g.Name)
+	}
+	if err != nil {
+		return g.WithConsole(err)
+	}
+	return nil
+}
+
+// Remove forces the domain off if it still runs and undefines it, NVRAM
+// included. Problems are reported, with the command that fixes them.
+func (g *Guest) Remove() {
+	if !g.created {
+		return
+	}
+	if err := g.Driver.DestroyDomain(g.Name); err != nil {
+		g.UI.Error(fmt.Sprintf("Could not force off domain %s: %v", g.Name, err))
+	}
+	if err := g.Driver.UndefineDomain(g.Name); err != nil {
+		g.UI.Error(fmt.Sprintf("Could not undefine domain %s: %v; remove it with `virsh undefine --nvram %s`", g.Name, err, g.Name))
+		return
+	}
+	g.created = false
+}

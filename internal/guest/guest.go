@@ -1,0 +1,64 @@
+// Package guest runs one libvirt guest through its life for a build or a
+// verify run: settling the host (network, domain type, CPU), reserving the
+// guest's address, booting the domain, waiting for its SSH server, shutting
+// it down and removing it — with errors that show the guest's serial
+// console. The builder and the verify post-processor both drive it.
+package guest
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
+)
+
+// Driver is what a guest needs from libvirt. libvirtdriver.Conn talks to a
+// real daemon; libvirtdriver/fake stands in for it in tests.
+type Driver interface {
+	KVMUsable() (bool, string)
+	Network(name string) (libvirtdriver.Network, error)
+	AddDHCPHost(network string, h libvirtdriver.DHCPHost) error
+	RemoveDHCPHost(network string, h libvirtdriver.DHCPHost) error
+	DHCPLeases(network string) ([]libvirtdriver.Lease, error)
+	InterfaceAddresses(domain string) ([]netip.Addr, error)
+	DefineDomain(xml string) error
+	CreateDomain(xml string) error
+	StartDomain(name string) error
+	ShutdownDomain(name string) error
+	DestroyDomain(name string) error
+	UndefineDomain(name string) error
+	WaitStopped(ctx context.Context, name string) error
+}
+
+// UI is where a guest reports progress and problems.
+type UI interface {
+	Say(string)
+	Error(string)
+}
+
+// Guest is one domain and what is known about it.
+type Guest struct {
+	Driver Driver
+	UI     UI
+	// Name is the domain's name; unique per run.
+	Name string
+	// Host is what CheckHost settled.
+	Host Host
+	// ConsoleLog is the file the serial console is written to.
+	ConsoleLog string
+
+	// MAC is the guest NIC's address, set by ReserveAddress.
+	MAC string
+	// IP is known before boot when reserved, else once looked up.
+	IP       netip.Addr
+	Reserved bool
+
+	// BootStarted is when the domain was started.
+	BootStarted time.Time
+	created     bool
+}
+
+// reservedLease is the lease time of a DHCP reservation. Knowing it lets
+// the guest's lease time be read back from the lease's expiry.
+const reservedLease = time.Hour

@@ -1,0 +1,132 @@
+package libvirtdriver
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
+)
+
+// libvirt's test driver is an in-process hypervisor: the real bindings,
+// no daemon.
+func testConn(t *testing.T) *Conn {
+	t.Helper()
+	c, err := Open("test:///default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func testDomainXML(t *testing.T, name string) string {
+	t.Helper()
+	// The test driver only runs "test" domains.
+	xml, err := domainxml.Marshal(domainxml.Spec{Name: name, Type: "test", Machine: "pc", MemoryMiB: 256, VCPUs: 1, Firmware: "bios"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return xml
+}
+
+func TestConnDomainLifecycle(t *testing.T) {
+	c := testConn(t)
+	const name = "packer-lifecycle"
+	if err := c.DefineDomain(testDomainXML(t, name)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.StartDomain(name); err != nil {
+		t.Fatal(err)
+	}
+	if running, err := c.DomainRunning(name); err != nil || !running {
+		t.Fatalf("running = %v, %v", running, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.WaitStopped(context.Background(), name) }()
+	time.Sleep(100 * time.Millisecond)
+	if err := c.DestroyDomain(name); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("WaitStopped: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("WaitStopped did not see the stop event")
+	}
+	if err := c.UndefineDomain(name); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DomainRunning(name); !errors.Is(err, ErrNotFound) {
+		t.Errorf("after undefine: %v, want ErrNotFound", err)
+	}
+	// Removing what is not there is not an error: clean-up may run twice.
+	if err := c.DestroyDomain(name); err != nil {
+		t.Errorf("destroy of a missing domain: %v", err)
+	}
+	if err := c.UndefineDomain(name); err != nil {
+		t.Errorf("undefine of a missing domain: %v", err)
+	}
+}
+
+func TestConnTransientDomainVanishes(t *testing.T) {
+	c := testConn(t)
+	const name = "packer-transient"
+	if err := c.CreateDomain(testDomainXML(t, name)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DestroyDomain(name); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitStopped(context.Background(), name); err != nil {
+		t.Errorf("WaitStopped on a vanished transient domain: %v", err)
+	}
+	if _, err := c.DomainRunning(name); !errors.Is(err, ErrNotFound) {
+		t.Errorf("transient domain still there: %v", err)
+	}
+}
+
+func TestConnWaitStoppedHonoursContext(t *testing.T) {
+	c := testConn(t)
+	const name = "packer-wait"
+	if err := c.CreateDomain(testDomainXML(t, name)); err != nil {
+		t.Fatal(err)
+	}
+	defer c.DestroyDomain(name)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := c.WaitStopped(ctx, name); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WaitStopped = %v, want deadline exceeded", err)
+	}
+}
+
+func TestConnNetworkAndReservations(t *testing.T) {
+	c := testConn(t)
+	n, err := c.Network("default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !n.Active || !n.ManagesDHCP() {
+		t.Fatalf("test driver's default network = %+v", n)
+	}
+	if _, err := c.Network("nonexistent"); err == nil || !strings.Contains(err.Error(), `network "nonexistent"`) {
+		t.Errorf("missing network: %v", err)
+	}
+}
+
+func TestConnErrorsAreReadable(t *testing.T) {
+	_, err := Open("qemu:///system?socket=/nonexistent/sock")
+	if err == nil {
+		t.Skip("a libvirtd answered on a nonexistent socket")
+	}
+	if strings.Contains(err.Error(), "virError(") {
+		t.Errorf("error keeps libvirt's raw form: %v", err)
+	}
+	if !strings.Contains(err.Error(), "connect to libvirt at qemu:///system?socket=/nonexistent/sock") {
+		t.Errorf("error = %v", err)
+	}
+}
