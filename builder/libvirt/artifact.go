@@ -16,6 +16,9 @@ const (
 	StateSHA256        = "sha256"
 	StateSourceImage   = "source_image"
 	StateCentOSVersion = "centos_version"
+	// StateBuildKey is the public key the build put into the guest (and
+	// removed again), so verify can prove it is gone.
+	StateBuildKey = "build_ssh_public_key"
 )
 
 // Artifact is the finished image and its checksum file.
@@ -28,6 +31,7 @@ type Artifact struct {
 	virtualSize   int64
 	sourceImage   string
 	centosVersion string
+	buildKey      string
 
 	// generatedData is what the build told provisioners and templates.
 	generatedData map[string]interface{}
@@ -62,6 +66,8 @@ func (a *Artifact) State(name string) interface{} {
 		return a.sourceImage
 	case StateCentOSVersion:
 		return a.centosVersion
+	case StateBuildKey:
+		return a.buildKey
 	case "generated_data":
 		return a.generatedData
 	case registryimage.ArtifactStateURI:

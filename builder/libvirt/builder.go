@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -87,6 +88,7 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 		virtualSize:   r.image.virtSize,
 		sourceImage:   sourceImageURL(state, cfg),
 		centosVersion: cfg.CentOSVersion,
+		buildKey:      strings.TrimSpace(string(cfg.Comm.SSHPublicKey)),
 		generatedData: generated,
 	}, nil
 }
@@ -121,6 +123,7 @@ func (b *Builder) steps() []multistep.Step {
 		&stepConnect{},
 		timed{"provision", new(commonsteps.StepProvision)},
 		stepRemoveSSHKey{},
+		timed{"generalize", stepGeneralize{}},
 		timed{"shutdown", stepShutdown{}},
 		timed{"export", stepExport{}},
 	)

@@ -23,6 +23,7 @@ type Config struct {
 	SourceConfig        `mapstructure:",squash"`
 	CloudInitConfig     `mapstructure:",squash"`
 	BootConfig          `mapstructure:",squash"`
+	GeneralizeConfig    `mapstructure:",squash"`
 	Comm                communicator.Config `mapstructure:",squash"`
 	ShutdownConfig      `mapstructure:",squash"`
 	OutputConfig        `mapstructure:",squash"`

@@ -105,3 +105,27 @@ func TestRemoveKeyCommandRuns(t *testing.T) {
 		t.Error("sudo wrapping wrong")
 	}
 }
+
+func TestGeneralizeScriptIsValidShell(t *testing.T) {
+	if out, err := exec.Command("sh", "-n", "-c", generalizeScript).CombinedOutput(); err != nil {
+		t.Fatalf("generalize script does not parse: %v\n%s", err, out)
+	}
+	for _, want := range []string{"/etc/ssh/ssh_host_", "/etc/machine-id", "cloud-init clean", ".bash_history", "clean all"} {
+		if !strings.Contains(generalizeScript, want) {
+			t.Errorf("generalize script does not handle %s", want)
+		}
+	}
+}
+
+func TestGeneralizeDefaultsOn(t *testing.T) {
+	off := false
+	for _, tt := range []struct {
+		v    *bool
+		want bool
+	}{{nil, true}, {&off, false}} {
+		c := GeneralizeConfig{Generalize: tt.v}
+		if c.enabled() != tt.want {
+			t.Errorf("generalize %v: enabled = %v", tt.v, c.enabled())
+		}
+	}
+}

@@ -85,23 +85,34 @@ build {
 	if !strings.Contains(out, "sha256 "+sum) {
 		t.Errorf("build output does not name the artifact's sha256 %s", sum)
 	}
-	if !regexp.MustCompile(`Phase timings: download [0-9.]+s, disk [0-9.]+s, boot→lease [0-9.]+s, lease→SSH [0-9.]+s, provision [0-9.]+s, shutdown [0-9.]+s, export [0-9.]+s`).MatchString(out) {
+	if !regexp.MustCompile(`Phase timings: download [0-9.]+s, disk [0-9.]+s, boot→lease [0-9.]+s, lease→SSH [0-9.]+s, provision [0-9.]+s, generalize [0-9.]+s, shutdown [0-9.]+s, export [0-9.]+s`).MatchString(out) {
 		t.Errorf("build output lacks the phase timings")
 	}
 
-	baked, err := guestFile(t, image, "/etc/baked-by-packer")
+	disk := openGuestDisk(t, image)
+	baked, err := disk.file("/etc/baked-by-packer")
 	if err != nil {
 		t.Fatalf("the provisioner's file is not in the artifact: %v", err)
 	}
 	if baked != "baked\n" {
 		t.Errorf("/etc/baked-by-packer in the artifact = %q, want \"baked\\n\"", baked)
 	}
-	keys, err := guestFile(t, image, "/home/cloud-user/.ssh/authorized_keys")
+	keys, err := disk.file("/home/cloud-user/.ssh/authorized_keys")
 	if err != nil {
 		t.Fatalf("read cloud-user's authorized_keys from the artifact: %v", err)
 	}
 	if strings.Contains(keys, "packer-centos-build") || strings.Contains(keys, "ssh-ed25519") {
 		t.Errorf("the build's temporary key is still in the artifact:\n%s", keys)
+	}
+
+	// Generalized: nothing in the image identifies the build machine.
+	if id, err := disk.file("/etc/machine-id"); err != nil || id != "" {
+		t.Errorf("/etc/machine-id in the artifact = %q (%v), want an empty file", id, err)
+	}
+	for _, gone := range []string{"/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/ssh_host_ecdsa_key", "/var/lib/cloud/instance/boot-finished", "/root/.bash_history"} {
+		if _, err := disk.file(gone); err == nil {
+			t.Errorf("%s is still in the artifact", gone)
+		}
 	}
 
 	info := qemuImgInfo(t, image)

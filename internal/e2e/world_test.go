@@ -210,10 +210,14 @@ func fileSHA256(t *testing.T, path string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// guestFile reads a file from the root filesystem inside a disk image
-// without booting it: the image is flattened to raw, and debugfs reads
-// the ext4 partitions at their offsets.
-func guestFile(t *testing.T, image, path string) (string, error) {
+// guestDisk is a disk image flattened to raw, whose ext4 partitions can
+// be read without booting it.
+type guestDisk struct {
+	raw     string
+	offsets []int64
+}
+
+func openGuestDisk(t *testing.T, image string) *guestDisk {
 	t.Helper()
 	raw := filepath.Join(t.TempDir(), "disk.raw")
 	if out, err := exec.Command("qemu-img", "convert", "-O", "raw", image, raw).CombinedOutput(); err != nil {
@@ -238,15 +242,23 @@ func guestFile(t *testing.T, image, path string) (string, error) {
 	if sector == 0 {
 		sector = 512
 	}
+	d := &guestDisk{raw: raw}
 	for _, p := range table.PartitionTable.Partitions {
-		dev := fmt.Sprintf("%s?offset=%d", raw, p.Start*sector)
+		d.offsets = append(d.offsets, p.Start*sector)
+	}
+	return d
+}
+
+// file reads a file from whichever ext4 partition has it, with debugfs.
+func (d *guestDisk) file(path string) (string, error) {
+	for _, off := range d.offsets {
 		var stdout, stderr bytes.Buffer
-		cmd := exec.Command("debugfs", "-R", "cat "+path, dev)
+		cmd := exec.Command("debugfs", "-R", "cat "+path, fmt.Sprintf("%s?offset=%d", d.raw, off))
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil || strings.Contains(stderr.String(), "File not found") || strings.Contains(stderr.String(), "Bad magic") {
 			continue
 		}
 		return stdout.String(), nil
 	}
-	return "", fmt.Errorf("%s not found in any ext4 partition of %s", path, image)
+	return "", fmt.Errorf("%s not found in any ext4 partition", path)
 }

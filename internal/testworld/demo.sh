@@ -24,7 +24,7 @@ cd "$demo"
 "$WORLD_PACKER" plugins install --path "$plugin" github.com/packer-centos/centos >/dev/null
 "$WORLD_PACKER" init .
 start=$(date +%s.%N)
-"$WORLD_PACKER" build -force \
+"$WORLD_PACKER" build -force -color=false \
 	-var "standin_image=$WORLD_STANDIN_IMAGE" \
 	-var "standin_sha256=$WORLD_STANDIN_SHA256" \
 	-var "network=$WORLD_NETWORK" . | tee "$demo/build.log"
