@@ -11,22 +11,26 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/guestconfig"
 )
 
 // Config is the whole centos-libvirt source block. Each concern lives in
 // its own struct and file; Prepare runs them all and reports every
 // mistake at once.
 type Config struct {
-	common.PackerConfig `mapstructure:",squash"`
-	LibvirtConfig       `mapstructure:",squash"`
-	HardwareConfig      `mapstructure:",squash"`
-	SourceConfig        `mapstructure:",squash"`
-	CloudInitConfig     `mapstructure:",squash"`
-	BootConfig          `mapstructure:",squash"`
-	GeneralizeConfig    `mapstructure:",squash"`
-	Comm                communicator.Config `mapstructure:",squash"`
-	ShutdownConfig      `mapstructure:",squash"`
-	OutputConfig        `mapstructure:",squash"`
+	common.PackerConfig          `mapstructure:",squash"`
+	guestconfig.HypervisorConfig `mapstructure:",squash"`
+	guestconfig.MachineConfig    `mapstructure:",squash"`
+	NamingConfig                 `mapstructure:",squash"`
+	DiskConfig                   `mapstructure:",squash"`
+	SourceConfig                 `mapstructure:",squash"`
+	CloudInitConfig              `mapstructure:",squash"`
+	BootConfig                   `mapstructure:",squash"`
+	GeneralizeConfig             `mapstructure:",squash"`
+	Comm                         communicator.Config `mapstructure:",squash"`
+	ShutdownConfig               `mapstructure:",squash"`
+	OutputConfig                 `mapstructure:",squash"`
 
 	ctx interpolate.Context
 }
@@ -45,8 +49,10 @@ func (c *Config) Prepare(raws ...interface{}) ([]string, error) {
 	var errs *packersdk.MultiError
 	add := func(es []error) { errs = packersdk.MultiErrorAppend(errs, es...) }
 
-	add(c.LibvirtConfig.Prepare(c.PackerBuildName))
-	add(c.HardwareConfig.Prepare())
+	add(c.HypervisorConfig.Prepare())
+	add(c.MachineConfig.Prepare())
+	add(c.NamingConfig.Prepare(c.PackerBuildName))
+	add(c.DiskConfig.Prepare())
 	warnings, srcErrs := c.SourceConfig.Prepare(c.Firmware)
 	add(srcErrs)
 	add(c.CloudInitConfig.Prepare(c.VMName))

@@ -21,13 +21,13 @@ type FlatConfig struct {
 	LibvirtURI                *string           `mapstructure:"libvirt_uri" required:"false" cty:"libvirt_uri" hcl:"libvirt_uri"`
 	DomainType                *string           `mapstructure:"domain_type" required:"false" cty:"domain_type" hcl:"domain_type"`
 	Network                   *string           `mapstructure:"network" required:"false" cty:"network" hcl:"network"`
-	VMName                    *string           `mapstructure:"vm_name" required:"false" cty:"vm_name" hcl:"vm_name"`
 	MachineType               *string           `mapstructure:"machine_type" required:"false" cty:"machine_type" hcl:"machine_type"`
 	CPUs                      *int              `mapstructure:"cpus" required:"false" cty:"cpus" hcl:"cpus"`
 	Memory                    *int              `mapstructure:"memory" required:"false" cty:"memory" hcl:"memory"`
-	DiskSize                  *string           `mapstructure:"disk_size" required:"false" cty:"disk_size" hcl:"disk_size"`
 	Firmware                  *string           `mapstructure:"firmware" required:"false" cty:"firmware" hcl:"firmware"`
 	CPUModel                  *string           `mapstructure:"cpu_model" required:"false" cty:"cpu_model" hcl:"cpu_model"`
+	VMName                    *string           `mapstructure:"vm_name" required:"false" cty:"vm_name" hcl:"vm_name"`
+	DiskSize                  *string           `mapstructure:"disk_size" required:"false" cty:"disk_size" hcl:"disk_size"`
 	CentOSVersion             *string           `mapstructure:"centos_version" required:"false" cty:"centos_version" hcl:"centos_version"`
 	SourceImageURL            *string           `mapstructure:"source_image_url" required:"false" cty:"source_image_url" hcl:"source_image_url"`
 	SourceImageURLs           []string          `mapstructure:"source_image_urls" required:"false" cty:"source_image_urls" hcl:"source_image_urls"`
@@ -116,13 +116,13 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"libvirt_uri":                  &hcldec.AttrSpec{Name: "libvirt_uri", Type: cty.String, Required: false},
 		"domain_type":                  &hcldec.AttrSpec{Name: "domain_type", Type: cty.String, Required: false},
 		"network":                      &hcldec.AttrSpec{Name: "network", Type: cty.String, Required: false},
-		"vm_name":                      &hcldec.AttrSpec{Name: "vm_name", Type: cty.String, Required: false},
 		"machine_type":                 &hcldec.AttrSpec{Name: "machine_type", Type: cty.String, Required: false},
 		"cpus":                         &hcldec.AttrSpec{Name: "cpus", Type: cty.Number, Required: false},
 		"memory":                       &hcldec.AttrSpec{Name: "memory", Type: cty.Number, Required: false},
-		"disk_size":                    &hcldec.AttrSpec{Name: "disk_size", Type: cty.String, Required: false},
 		"firmware":                     &hcldec.AttrSpec{Name: "firmware", Type: cty.String, Required: false},
 		"cpu_model":                    &hcldec.AttrSpec{Name: "cpu_model", Type: cty.String, Required: false},
+		"vm_name":                      &hcldec.AttrSpec{Name: "vm_name", Type: cty.String, Required: false},
+		"disk_size":                    &hcldec.AttrSpec{Name: "disk_size", Type: cty.String, Required: false},
 		"centos_version":               &hcldec.AttrSpec{Name: "centos_version", Type: cty.String, Required: false},
 		"source_image_url":             &hcldec.AttrSpec{Name: "source_image_url", Type: cty.String, Required: false},
 		"source_image_urls":            &hcldec.AttrSpec{Name: "source_image_urls", Type: cty.List(cty.String), Required: false},

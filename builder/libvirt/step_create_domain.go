@@ -16,14 +16,9 @@ type stepCreateDomain struct{}
 func (stepCreateDomain) Run(_ context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
 	cfg := r.config
-	spec := domainxml.Spec{
-		Machine:   cfg.MachineType,
-		MemoryMiB: uint(cfg.Memory),
-		VCPUs:     uint(cfg.CPUs),
-		Firmware:  cfg.Firmware,
-		Disks:     []domainxml.Disk{{Path: r.diskPath, Format: "qcow2", Unsafe: true}},
-		CDROMs:    []string{r.seedPath},
-	}
+	spec := cfg.MachineConfig.Spec()
+	spec.Disks = []domainxml.Disk{{Path: r.diskPath, Format: "qcow2", Unsafe: true}}
+	spec.CDROMs = []string{r.seedPath}
 	if err := r.guest.Start(spec, false); err != nil {
 		return fail(state, err)
 	}

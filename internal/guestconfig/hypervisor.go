@@ -1,19 +1,21 @@
 //go:generate go tool packer-sdc struct-markdown
 
-package libvirt
+// Package guestconfig holds the configuration a libvirt guest needs, shared
+// by the centos-libvirt builder and the centos-verify post-processor: which
+// hypervisor and network, and what virtual machine.
+package guestconfig
 
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
-// LibvirtConfig says which hypervisor runs the build guest and how it is
-// named and connected.
-type LibvirtConfig struct {
+// HypervisorConfig says which hypervisor runs the guest and where its NIC
+// is plugged in.
+type HypervisorConfig struct {
 	// The libvirt connection URI. Defaults to `qemu:///system`. Only local
-	// URIs (`qemu:///system`, `qemu:///session`) are supported: the build
+	// URIs (`qemu:///system`, `qemu:///session`) are supported: the guest's
 	// disk, seed and console log are files on this host.
 	LibvirtURI string `mapstructure:"libvirt_uri" required:"false"`
 	// The libvirt domain type: `kvm` (hardware virtualization), `qemu`
@@ -22,20 +24,13 @@ type LibvirtConfig struct {
 	// otherwise `qemu` with a warning in the build output.
 	DomainType string `mapstructure:"domain_type" required:"false"`
 	// The libvirt network the guest's NIC joins. Defaults to `default`,
-	// libvirt's NAT network. The builder reserves an address for the guest
-	// on it for the length of the build, so the network must be active.
+	// libvirt's NAT network. An address is reserved for the guest on it
+	// while it runs, so the network must be active.
 	Network string `mapstructure:"network" required:"false"`
-	// The name of the image: the artifact is written as
-	// `<output_directory>/<vm_name>.<format>`, and the build domain is
-	// named `packer-<vm_name>-<random>` so that parallel builds never clash.
-	// Defaults to the build name. Letters, digits, `.`, `_` and `-` only.
-	VMName string `mapstructure:"vm_name" required:"false"`
 }
 
-var vmNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
-
-// Prepare sets defaults and checks the libvirt settings.
-func (c *LibvirtConfig) Prepare(buildName string) []error {
+// Prepare sets defaults and checks the hypervisor settings.
+func (c *HypervisorConfig) Prepare() []error {
 	var errs []error
 	if c.LibvirtURI == "" {
 		c.LibvirtURI = "qemu:///system"
@@ -52,15 +47,6 @@ func (c *LibvirtConfig) Prepare(buildName string) []error {
 	}
 	if c.Network == "" {
 		c.Network = "default"
-	}
-	if c.VMName == "" {
-		c.VMName = buildName
-		if c.VMName == "" {
-			c.VMName = "packer"
-		}
-	}
-	if !vmNamePattern.MatchString(c.VMName) {
-		errs = append(errs, fmt.Errorf("vm_name %q: use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit", c.VMName))
 	}
 	return errs
 }

@@ -1,17 +1,17 @@
 //go:generate go tool packer-sdc struct-markdown
 
-package libvirt
+package guestconfig
 
 import (
 	"fmt"
 	"regexp"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/centos"
-	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
+	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 )
 
-// HardwareConfig is the virtual machine the build runs in.
-type HardwareConfig struct {
+// MachineConfig is the virtual machine the guest runs in.
+type MachineConfig struct {
 	// The machine type. Defaults to `pc` (i440fx), whose IDE bus every
 	// guest kernel can read the cloud-init seed from. With `q35` the seed
 	// is attached on SATA instead.
@@ -20,11 +20,6 @@ type HardwareConfig struct {
 	CPUs int `mapstructure:"cpus" required:"false"`
 	// Memory in MiB. Defaults to 2048.
 	Memory int `mapstructure:"memory" required:"false"`
-	// Size of the build disk, e.g. `20G`, `20480M` or `20480` (MiB). The
-	// virtual disk grows to this size; in CentOS cloud images cloud-init's
-	// growpart then grows the root partition at boot. Defaults to the
-	// source image's size, and cannot be smaller than it.
-	DiskSize string `mapstructure:"disk_size" required:"false"`
 	// `bios` or `efi`. Defaults to `bios`, the only firmware CentOS's
 	// GenericCloud images for 7, Stream 8 and Stream 9 boot with. With
 	// `efi`, libvirt picks the OVMF build from qemu's firmware descriptors
@@ -36,8 +31,6 @@ type HardwareConfig struct {
 	// default, or `maximum` when the CentOS release needs a newer x86-64
 	// level than that default offers (Stream 9 needs v2, Stream 10 v3).
 	CPUModel string `mapstructure:"cpu_model" required:"false"`
-
-	diskSizeBytes int64
 }
 
 var (
@@ -45,8 +38,8 @@ var (
 	cpuModelPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
 
-// Prepare sets defaults and checks the hardware settings.
-func (c *HardwareConfig) Prepare() []error {
+// Prepare sets defaults and checks the machine settings.
+func (c *MachineConfig) Prepare() []error {
 	var errs []error
 	if c.MachineType == "" {
 		c.MachineType = "pc"
@@ -66,15 +59,6 @@ func (c *HardwareConfig) Prepare() []error {
 	if c.Memory < 256 {
 		errs = append(errs, fmt.Errorf("memory is in MiB and must be at least 256, got %d", c.Memory))
 	}
-	if c.DiskSize != "" {
-		n, err := sizes.Parse(c.DiskSize)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("disk_size: %w; write it like 20G or 20480M", err))
-		} else if n < sizes.MiB*64 {
-			errs = append(errs, fmt.Errorf("disk_size %q is smaller than 64 MiB; a bare number means MiB", c.DiskSize))
-		}
-		c.diskSizeBytes = n
-	}
 	switch c.Firmware {
 	case "":
 		c.Firmware = centos.BIOS
@@ -86,4 +70,15 @@ func (c *HardwareConfig) Prepare() []error {
 		errs = append(errs, fmt.Errorf("cpu_model %q is not host-passthrough, host-model, maximum or a qemu CPU model name", c.CPUModel))
 	}
 	return errs
+}
+
+// Spec starts a domain description with the machine settings; the caller
+// adds disks and cdroms.
+func (c *MachineConfig) Spec() domainxml.Spec {
+	return domainxml.Spec{
+		Machine:   c.MachineType,
+		MemoryMiB: uint(c.Memory),
+		VCPUs:     uint(c.CPUs),
+		Firmware:  c.Firmware,
+	}
 }
