@@ -1,5 +1,6 @@
 // Command packer-plugin-centos is the Packer plugin binary: it registers the
-// centos-libvirt builder and hands control to Packer's plugin protocol.
+// centos-libvirt builder and the centos-verify post-processor, and hands
+// control to Packer's plugin protocol.
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/plugin"
 
 	"github.com/packer-centos/packer-plugin-centos/builder/libvirt"
+	"github.com/packer-centos/packer-plugin-centos/post-processor/verify"
 	"github.com/packer-centos/packer-plugin-centos/version"
 )
 
@@ -16,6 +18,8 @@ func main() {
 	pps := plugin.NewSet()
 	// Packer names components "<plugin>-<name>", so this is centos-libvirt.
 	pps.RegisterBuilder("libvirt", new(libvirt.Builder))
+	// centos-verify: boots the finished image and checks it against a spec.
+	pps.RegisterPostProcessor("verify", new(verify.PostProcessor))
 	pps.SetVersion(version.PluginVersion)
 	if err := pps.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, err.Error())

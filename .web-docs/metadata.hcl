@@ -9,4 +9,9 @@ integration {
     name = "centos-libvirt"
     slug = "libvirt"
   }
+  component {
+    type = "post-processor"
+    name = "centos-verify"
+    slug = "verify"
+  }
 }

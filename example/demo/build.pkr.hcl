@@ -1,8 +1,9 @@
 # The offline demo (`make demo`): bakes the project's stand-in guest — a
 # small Debian cloud image that stands in for a CentOS GenericCloud image,
 # which can't be downloaded on offline machines — exactly as a CentOS
-# image would be baked. The test world's settings are chosen explicitly:
-# TCG, its own network, a local image.
+# image would be baked, then boots the result fresh and proves it against
+# verify.hcl. The test world's settings are chosen explicitly: TCG, its
+# own network, a local image.
 packer {
   required_plugins {
     centos = {
@@ -48,5 +49,21 @@ build {
       "echo baked | sudo tee /etc/baked-by-packer",
       "uname -a",
     ]
+  }
+
+  post-processor "centos-verify" {
+    spec         = "verify.hcl"
+    domain_type  = "qemu"
+    network      = var.network
+    memory       = 1024
+    report_junit = "reports/verify.xml"
+    report_json  = "reports/verify.json"
+
+    # A check written inline rather than in verify.hcl.
+    check_service {
+      name    = "systemd-networkd"
+      enabled = true
+      running = true
+    }
   }
 }

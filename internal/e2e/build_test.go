@@ -45,18 +45,53 @@ packer {
 }
 `
 
-// TestBuildStandIn is the whole loop: packer init and build of the
-// stand-in guest, a provisioner's change proven inside the artifact by
-// reading its filesystem, the checksum file matching, and nothing left
-// in libvirt or on disk.
-func TestBuildStandIn(t *testing.T) {
+// TestBuildAndVerifyStandIn is the whole pipeline: packer init, then a
+// build of the stand-in guest whose provisioner's change is proven inside
+// the artifact by reading its filesystem, then centos-verify booting the
+// artifact fresh with every check passing; the checksum file matches the
+// image after both, and nothing is left in libvirt or on disk.
+func TestBuildAndVerifyStandIn(t *testing.T) {
 	w := requireWorld(t)
 	dir, tmp := workDir(t)
+	writeFile(t, filepath.Join(dir, "verify.hcl"), `
+check "file" "/etc/baked-by-packer" {
+  exists   = true
+  mode     = "0644"
+  owner    = "root"
+  contains = ["baked"]
+}
+check "service" "ssh" {
+  enabled = true
+  running = true
+  retry   = true
+}
+check "port" "ssh" {
+  port      = 22
+  listening = true
+}
+check "package" "openssh-server" { installed = true }
+check "user" "cloud-user" { exists = true }
+`)
 	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), requiredPlugins+standinSource(w, "standin", "")+`
 build {
   sources = ["source.centos-libvirt.standin"]
   provisioner "shell" {
     inline = ["echo baked | sudo tee /etc/baked-by-packer"]
+  }
+  post-processor "centos-verify" {
+    spec         = "verify.hcl"
+    domain_type  = "qemu"
+    network      = "`+w.network+`"
+    libvirt_uri  = "`+w.uri+`"
+    memory       = 1024
+    ssh_timeout  = "4m"
+    report_junit = "reports/verify.xml"
+    report_json  = "reports/verify.json"
+    check_command {
+      name   = "kernel"
+      run    = "uname -s"
+      stdout = "Linux"
+    }
   }
 }
 `)
@@ -121,6 +156,30 @@ build {
 	}
 	if after := fileSHA256(t, w.image); after != sourceBefore {
 		t.Error("the source image changed during the build")
+	}
+
+	// Verify: every built-in and spec check ran in the fresh guest and
+	// passed (or was skipped as not applicable), and said so in JUnit.
+	suite := readJUnit(t, filepath.Join(dir, "reports", "verify.xml"))
+	if suite.Failures != 0 || suite.Errors != 0 || suite.Tests < 14 {
+		t.Errorf("JUnit report: %d tests, %d failures, %d errors; want >= 14 tests, none failing", suite.Tests, suite.Failures, suite.Errors)
+	}
+	for _, name := range []string{"system_running", "cloud_init", "ssh_host_keys_fresh", "machine_id_fresh", "temp_key_absent", "/etc/baked-by-packer", "kernel"} {
+		if !suite.has(name) {
+			t.Errorf("JUnit report lacks check %q", name)
+		}
+	}
+	if skipped := suite.skipped("temp_key_absent"); skipped {
+		t.Error("temp_key_absent was skipped: the build key did not reach verify")
+	}
+	if !regexp.MustCompile(`Verified output-standin/standin.qcow2: \d+ checks: \d+ passed, 0 failed`).MatchString(out) {
+		t.Errorf("build output lacks the verify verdict")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "reports", "verify.json")); err != nil {
+		t.Errorf("JSON report: %v", err)
+	}
+	if after := fileSHA256(t, image); after != sum {
+		t.Errorf("verify changed the image: sha256 %s before, %s after", sum, after)
 	}
 	assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
 }

@@ -16,6 +16,7 @@ func TestValidateExamples(t *testing.T) {
 	w := requireWorld(t)
 	vars := map[string][]string{
 		"stream9-cloud": nil,
+		"verify":        nil,
 		"demo":          {"-var", "standin_image=" + w.image, "-var", "standin_sha256=" + w.imageSHA256, "-var", "network=" + w.network},
 	}
 	examples := filepath.Join(w.repo, "example")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # demo.sh PLUGIN_BINARY — the offline demo behind `make demo`: in the test
-# world, packer init + build example/demo with the stand-in guest, then
-# print the artifact and the phase timings. The world is torn down after.
+# world, packer init + build example/demo with the stand-in guest and
+# verify it, then print the artifact, the phase timings and the verdict. The world is torn down after.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -17,7 +17,7 @@ plugin=$2
 demo=${PACKER_CENTOS_DEMO_DIR:-/var/tmp/packer-centos-demo}
 mkdir -p "$demo/plugins" "$demo/tmp"
 chmod 755 "$demo" "$demo/tmp"
-cp "$repo/example/demo/build.pkr.hcl" "$demo/"
+cp "$repo"/example/demo/*.hcl "$demo/"
 export CHECKPOINT_DISABLE=1 PACKER_PLUGIN_PATH=$demo/plugins PACKER_CACHE_DIR=$demo/packer_cache TMPDIR=$demo/tmp
 
 cd "$demo"
@@ -34,4 +34,6 @@ echo
 echo "demo: artifact $(cat "$demo"/output-demo/*.sha256)"
 echo "demo: in $demo/output-demo/"
 grep -o 'Phase timings: .*' "$demo/build.log" | sed 's/^/demo: /'
+grep -o 'Verified .*' "$demo/build.log" | sed 's/^/demo: /'
+echo "demo: reports in $demo/reports/"
 awk -v s="$start" -v e="$end" 'BEGIN { printf "demo: packer build wall time %.1fs\n", e - s }'

@@ -1,0 +1,36 @@
+package verify
+
+import (
+	"context"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
+)
+
+// stepBoot reserves the guest's address and boots a transient domain on
+// the overlay. Cleanup forces it off, which also makes it vanish, and
+// gives the address back.
+type stepBoot struct{}
+
+func (stepBoot) Run(_ context.Context, state multistep.StateBag) multistep.StepAction {
+	r := runOf(state)
+	if err := r.guest.ReserveAddress(); err != nil {
+		return fail(state, err)
+	}
+	spec := r.config.MachineConfig.Spec()
+	spec.Disks = []domainxml.Disk{{Path: r.overlay, Format: "qcow2", Unsafe: true}}
+	if r.seedPath != "" {
+		spec.CDROMs = []string{r.seedPath}
+	}
+	if err := r.guest.Start(spec, true); err != nil {
+		return fail(state, err)
+	}
+	return multistep.ActionContinue
+}
+
+func (stepBoot) Cleanup(state multistep.StateBag) {
+	r := runOf(state)
+	r.guest.Remove()
+	r.guest.ReleaseAddress()
+}

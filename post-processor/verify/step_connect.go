@@ -1,0 +1,77 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+
+	"github.com/packer-centos/packer-plugin-centos/verifier/sshexec"
+)
+
+// stepConnect waits for the guest's SSH server and logs in, measuring the
+// time from power-on to a working login for the boot_time check. A guest
+// that never gets there fails the run with how far it got and the end of
+// its serial console.
+type stepConnect struct{}
+
+func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
+	r := runOf(state)
+	comm := &r.config.Comm
+	deadline := time.Now().Add(comm.SSHTimeout)
+	r.ui.Say(fmt.Sprintf("Waiting for SSH (ssh_timeout %s)...", comm.SSHTimeout))
+	exec, err := r.login(ctx, state, deadline)
+	if err != nil {
+		if ctx.Err() != nil {
+			return multistep.ActionHalt
+		}
+		return fail(state, fmt.Errorf("the image did not come up: %w", r.guest.DiagnoseSSH(comm.SSHUsername, comm.SSHTimeout, err)))
+	}
+	r.exec = exec
+	r.bootTime = time.Since(r.guest.BootStarted)
+	r.ui.Say(fmt.Sprintf("Logged in as %s after %.1fs", comm.SSHUsername, r.bootTime.Seconds()))
+	return multistep.ActionContinue
+}
+
+// login retries until the guest's SSH server accepts us or the deadline:
+// right after boot sshd may still be starting or cloud-init still writing
+// the key.
+func (r *verifyRun) login(ctx context.Context, state multistep.StateBag, deadline time.Time) (*sshexec.Executor, error) {
+	comm := &r.config.Comm
+	clientConfig, err := comm.SSHConfigFunc()(state)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		ip, err := r.guest.WaitForSSH(ctx, comm.SSHPort, deadline)
+		if err != nil {
+			return nil, err
+		}
+		addr := net.JoinHostPort(ip.String(), strconv.Itoa(comm.SSHPort))
+		dialCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		exec, err := sshexec.Dial(dialCtx, addr, clientConfig, sshexec.Options{})
+		cancel()
+		if err == nil {
+			return exec, nil
+		}
+		if time.Now().Add(time.Second).After(deadline) {
+			return nil, err
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (s *stepConnect) Cleanup(state multistep.StateBag) {
+	r := runOf(state)
+	if r.exec != nil {
+		r.exec.Close()
+		r.exec = nil
+	}
+}

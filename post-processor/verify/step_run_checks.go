@@ -1,0 +1,34 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+
+	"github.com/packer-centos/packer-plugin-centos/verifier"
+)
+
+// stepRunChecks runs the built-in and the spec's checks in the guest.
+// Failed checks do not halt the run: the guest is still shut down and the
+// reports written; the post-processor fails afterwards.
+type stepRunChecks struct{}
+
+func (stepRunChecks) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
+	r := runOf(state)
+	spec := r.config.spec
+	facts := verifier.Facts{BootDuration: r.bootTime}
+	if r.buildKey != "" {
+		facts.ForbiddenKeys = []string{r.buildKey}
+	}
+	r.ui.Say(fmt.Sprintf("Running %d checks, %d at a time", len(verifier.BuiltinChecks(spec.Settings))+len(spec.Checks), spec.Settings.Parallel))
+	report := verifier.Verify(ctx, r.exec, spec, facts)
+	report.Results = append(append([]verifier.Result(nil), r.imageResults...), report.Results...)
+	r.report = report
+	if ctx.Err() != nil {
+		return multistep.ActionHalt
+	}
+	return multistep.ActionContinue
+}
+
+func (stepRunChecks) Cleanup(multistep.StateBag) {}

@@ -1,0 +1,40 @@
+package verify
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/cloudinit"
+)
+
+// stepSeed writes a NoCloud seed with a fresh instance-id, so the boot is
+// the image's first boot as a user would see it, and the temporary key.
+type stepSeed struct{}
+
+func (stepSeed) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
+	r := runOf(state)
+	id, err := randomHex(8)
+	if err != nil {
+		return fail(state, err)
+	}
+	seed := cloudinit.Seed{
+		InstanceID: "packer-verify-" + id,
+		Hostname:   "packer-verify",
+		User:       r.config.Comm.SSHUsername,
+	}
+	if key := strings.TrimSpace(string(r.config.Comm.SSHPublicKey)); key != "" {
+		seed.AuthorizedKeys = []string{key + " packer-centos-verify"}
+	}
+	r.seedPath = filepath.Join(r.workDir, "seed.iso")
+	if err := seed.WriteISO(ctx, r.seedPath); err != nil {
+		return fail(state, fmt.Errorf("create cloud-init seed: %w", err))
+	}
+	return multistep.ActionContinue
+}
+
+// Cleanup has nothing to do: the seed lives in the working directory.
+func (stepSeed) Cleanup(multistep.StateBag) {}
