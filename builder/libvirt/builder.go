@@ -96,29 +96,49 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 // steps is the build, in order.
 func (b *Builder) steps() []multistep.Step {
 	cfg := &b.config
-	steps := []multistep.Step{
-		stepCheckHypervisor{},
-		timed{"download", &commonsteps.StepDownload{
+	steps := []multistep.Step{stepCheckHypervisor{}}
+	if cfg.iso() {
+		steps = append(steps, timed{"download", &commonsteps.StepDownload{
+			Checksum:    cfg.ISOChecksum,
+			Description: "installer ISO",
+			ResultKey:   "iso_path",
+			Url:         cfg.ISOURLs,
+			Extension:   "iso",
+		}})
+	} else {
+		steps = append(steps, timed{"download", &commonsteps.StepDownload{
 			Checksum:    cfg.SourceImageChecksum,
 			Description: "source image",
 			ResultKey:   "source_image_path",
 			Url:         cfg.SourceImageURLs,
 			Extension:   "img",
-		}},
+		}})
+	}
+	steps = append(steps,
 		&commonsteps.StepOutputDir{Force: cfg.PackerForce, Path: cfg.OutputDirectory},
 		stepWorkDir{},
 		timed{"disk", stepCreateDisk{}},
 		&communicator.StepSSHKeyGen{CommConf: &cfg.Comm, SSHTemporaryKeyPair: cfg.Comm.SSHTemporaryKeyPair},
-	}
+	)
 	if cfg.PackerDebug {
 		steps = append(steps, &communicator.StepDumpSSHKey{
 			Path: fmt.Sprintf("%s.pem", cfg.PackerBuildName),
 			SSH:  &cfg.Comm.SSH,
 		})
 	}
+	if cfg.iso() {
+		steps = append(steps,
+			&stepHTTPServer{},
+			stepRenderKickstart{},
+			stepCreateOEMDRV{},
+			stepExtractKernel{},
+			stepReserveAddress{},
+			timed{"install", stepInstall{}},
+		)
+	} else {
+		steps = append(steps, stepCreateSeed{}, stepReserveAddress{})
+	}
 	return append(steps,
-		stepCreateSeed{},
-		stepReserveAddress{},
 		stepCreateDomain{},
 		&stepConnect{},
 		timed{"provision", new(commonsteps.StepProvision)},
@@ -129,12 +149,14 @@ func (b *Builder) steps() []multistep.Step {
 	)
 }
 
+// sourceImageURL is where the build started from: the source image or
+// the installer ISO actually downloaded.
 func sourceImageURL(state multistep.StateBag, cfg *Config) string {
 	if u, ok := state.GetOk("SourceImageURL"); ok {
 		return u.(string)
 	}
-	if len(cfg.SourceImageURLs) > 0 {
-		return cfg.SourceImageURLs[0]
+	if urls := append(cfg.SourceImageURLs, cfg.ISOURLs...); len(urls) > 0 {
+		return urls[0]
 	}
 	return ""
 }

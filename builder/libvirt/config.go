@@ -25,6 +25,8 @@ type Config struct {
 	NamingConfig                 `mapstructure:",squash"`
 	DiskConfig                   `mapstructure:",squash"`
 	SourceConfig                 `mapstructure:",squash"`
+	ISOConfig                    `mapstructure:",squash"`
+	KickstartConfig              `mapstructure:",squash"`
 	CloudInitConfig              `mapstructure:",squash"`
 	BootConfig                   `mapstructure:",squash"`
 	GeneralizeConfig             `mapstructure:",squash"`
@@ -41,6 +43,9 @@ func (c *Config) Prepare(raws ...interface{}) ([]string, error) {
 		PluginType:         BuilderID,
 		Interpolate:        true,
 		InterpolateContext: &c.ctx,
+		// The boot command is rendered when it is typed, once the
+		// kickstart server's address is known.
+		InterpolateFilter: &interpolate.RenderFilter{Exclude: []string{"boot_command"}},
 	}, raws...)
 	if err != nil {
 		return nil, err
@@ -49,17 +54,29 @@ func (c *Config) Prepare(raws ...interface{}) ([]string, error) {
 	var errs *packersdk.MultiError
 	add := func(es []error) { errs = packersdk.MultiErrorAppend(errs, es...) }
 
+	var warnings []string
+	warn := func(ws []string, es []error) { warnings = append(warnings, ws...); add(es) }
+
 	add(c.HypervisorConfig.Prepare())
 	add(c.MachineConfig.Prepare())
 	add(c.NamingConfig.Prepare(c.PackerBuildName))
+	warn(c.ISOConfig.Prepare(&c.ctx))
+	if c.iso() && c.DiskSize == "" {
+		c.DiskSize = "20G" // an empty disk has no size of its own
+	}
 	add(c.DiskConfig.Prepare())
-	warnings, srcErrs := c.SourceConfig.Prepare(c.Firmware)
-	add(srcErrs)
-	add(c.CloudInitConfig.Prepare(c.VMName))
-	add(c.BootConfig.Prepare())
+	warn(c.SourceConfig.Prepare(c.Firmware, c.iso()))
+	if c.iso() {
+		warn(c.ISOConfig.resolve(c.release, c.Firmware, &c.BootConfig))
+	}
+	add(c.CloudInitConfig.Prepare(c.VMName, c.iso()))
+	add(c.BootConfig.Prepare(c.iso()))
 	add(c.ShutdownConfig.Prepare())
 	add(c.OutputConfig.Prepare(c.PackerBuildName))
 	add(c.prepareComm())
+	if c.iso() {
+		add(c.KickstartConfig.Prepare(c.CentOSVersion, c.Comm.SSHUsername, c.Hostname))
+	}
 
 	if errs != nil && len(errs.Errors) > 0 {
 		return warnings, errs
@@ -70,7 +87,12 @@ func (c *Config) Prepare(raws ...interface{}) ([]string, error) {
 // prepareComm fills the communicator defaults that depend on the source
 // and checks that the communicator is one the builder can work with.
 func (c *Config) prepareComm() []error {
-	if c.Comm.SSHUsername == "" && c.release.DefaultUser != "" {
+	switch {
+	case c.Comm.SSHUsername != "":
+	case c.iso():
+		// The kickstart gives root the build's key unless told otherwise.
+		c.Comm.SSHUsername = "root"
+	case c.release.DefaultUser != "":
 		c.Comm.SSHUsername = c.release.DefaultUser
 	}
 	// ed25519 keys are small, fast to make and accepted by every CentOS

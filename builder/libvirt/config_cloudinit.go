@@ -27,9 +27,13 @@ type CloudInitConfig struct {
 	userData []byte
 }
 
-// Prepare reads and checks the user-data.
-func (c *CloudInitConfig) Prepare(vmName string) []error {
+// Prepare reads and checks the user-data; iso says the build installs
+// from an ISO, where there is no cloud-init seed.
+func (c *CloudInitConfig) Prepare(vmName string, iso bool) []error {
 	var errs []error
+	if iso && (c.UserData != "" || c.UserDataFile != "") {
+		errs = append(errs, fmt.Errorf("user_data and user_data_file go into the cloud-init seed of a cloud image; an ISO install is set up by its kickstart (kickstart post scripts)"))
+	}
 	switch {
 	case c.UserData != "" && c.UserDataFile != "":
 		errs = append(errs, fmt.Errorf("user_data and user_data_file are both set; use one"))

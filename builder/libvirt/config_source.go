@@ -42,8 +42,9 @@ var hexDigits = regexp.MustCompile(`^[0-9a-fA-F]+$`)
 var checksumLengths = map[string]int{"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
 
 // Prepare resolves the preset and checks the source settings. firmware is
-// the prepared hardware firmware, which picks the preset's image.
-func (c *SourceConfig) Prepare(firmware string) (warnings []string, errs []error) {
+// the prepared hardware firmware, which picks the preset's image; iso says
+// the build installs from an ISO instead (see ISOConfig).
+func (c *SourceConfig) Prepare(firmware string, iso bool) (warnings []string, errs []error) {
 	if c.SourceImageURL != "" {
 		c.SourceImageURLs = append([]string{c.SourceImageURL}, c.SourceImageURLs...)
 	}
@@ -56,7 +57,7 @@ func (c *SourceConfig) Prepare(firmware string) (warnings []string, errs []error
 			if r.EndOfLife != "" {
 				warnings = append(warnings, fmt.Sprintf("%s reached its end of life on %s and gets no updates.", r.Name, r.EndOfLife))
 			}
-			if len(c.SourceImageURLs) == 0 {
+			if len(c.SourceImageURLs) == 0 && !iso {
 				img, err := r.CloudImage(firmware)
 				if err != nil {
 					errs = append(errs, fmt.Errorf("centos_version %q with firmware %q: %w; use firmware = \"bios\" or your own source_image_url", c.CentOSVersion, firmware, err))
@@ -69,16 +70,22 @@ func (c *SourceConfig) Prepare(firmware string) (warnings []string, errs []error
 			}
 		}
 	}
+	if iso {
+		if len(c.SourceImageURLs) > 0 || c.SourceImageChecksum != "" {
+			errs = append(errs, fmt.Errorf("source_image_url and source_image_checksum are for cloud images; with source_type = \"iso\" use iso_url and iso_checksum"))
+		}
+		return warnings, errs
+	}
 	if c.CentOSVersion == "" && len(c.SourceImageURLs) == 0 {
 		errs = append(errs, fmt.Errorf("no source image: set centos_version (%s) or source_image_url", strings.Join(centos.Versions(), ", ")))
 	}
 	for _, u := range c.SourceImageURLs {
-		if err := checkSourceURL(u); err != nil {
+		if err := checkSourceURL("source_image_url", u); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if len(c.SourceImageURLs) > 0 {
-		checksum, err := normalizeChecksum(c.SourceImageChecksum)
+		checksum, err := normalizeChecksum("source_image_checksum", c.SourceImageChecksum)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -90,13 +97,14 @@ func (c *SourceConfig) Prepare(firmware string) (warnings []string, errs []error
 	return warnings, errs
 }
 
-func checkSourceURL(u string) error {
+// checkSourceURL checks a download location; a local file must exist.
+func checkSourceURL(field, u string) error {
 	if u == "" {
-		return fmt.Errorf("source_image_urls contains an empty entry")
+		return fmt.Errorf("%ss contains an empty entry", field)
 	}
 	parsed, err := url.Parse(u)
 	if err != nil {
-		return fmt.Errorf("source_image_url %q: %w", u, err)
+		return fmt.Errorf("%s %q: %w", field, u, err)
 	}
 	if parsed.Scheme == "" || parsed.Scheme == "file" {
 		path := u
@@ -104,7 +112,7 @@ func checkSourceURL(u string) error {
 			path = parsed.Path
 		}
 		if _, err := os.Stat(path); err != nil {
-			return fmt.Errorf("source_image_url %q: %w", u, err)
+			return fmt.Errorf("%s %q: %w", field, u, err)
 		}
 	}
 	return nil
@@ -112,18 +120,18 @@ func checkSourceURL(u string) error {
 
 // normalizeChecksum checks a checksum reference and turns a bare checksum
 // file URL into the "file:" form the SDK's download step reads.
-func normalizeChecksum(sum string) (string, error) {
+func normalizeChecksum(field, sum string) (string, error) {
 	const forms = "write sha256:<hex>, file:<checksum file path or URL>, or none"
 	switch {
 	case sum == "":
-		return "", fmt.Errorf("source_image_checksum is required with source_image_url; %s", forms)
+		return "", fmt.Errorf("%s is required; %s", field, forms)
 	case sum == "none":
 		return sum, nil
 	case strings.HasPrefix(sum, "http://"), strings.HasPrefix(sum, "https://"):
 		return "file:" + sum, nil
 	case strings.HasPrefix(sum, "file:"):
 		if strings.TrimPrefix(sum, "file:") == "" {
-			return "", fmt.Errorf("source_image_checksum %q names no file; %s", sum, forms)
+			return "", fmt.Errorf("%s %q names no file; %s", field, sum, forms)
 		}
 		return sum, nil
 	}
@@ -132,7 +140,7 @@ func normalizeChecksum(sum string) (string, error) {
 		kind, hex = "", sum
 	}
 	if !hexDigits.MatchString(hex) {
-		return "", fmt.Errorf("source_image_checksum %q is not a checksum; %s", sum, forms)
+		return "", fmt.Errorf("%s %q is not a checksum; %s", field, sum, forms)
 	}
 	if kind == "" {
 		for k, n := range checksumLengths {
@@ -141,15 +149,15 @@ func normalizeChecksum(sum string) (string, error) {
 			}
 		}
 		if kind == "" {
-			return "", fmt.Errorf("source_image_checksum %q has %d hex digits, which matches no md5/sha1/sha256/sha512; %s", sum, len(hex), forms)
+			return "", fmt.Errorf("%s %q has %d hex digits, which matches no md5/sha1/sha256/sha512; %s", field, sum, len(hex), forms)
 		}
 	}
 	want, ok := checksumLengths[strings.ToLower(kind)]
 	if !ok {
-		return "", fmt.Errorf("source_image_checksum %q: unknown checksum type %q; %s", sum, kind, forms)
+		return "", fmt.Errorf("%s %q: unknown checksum type %q; %s", field, sum, kind, forms)
 	}
 	if len(hex) != want {
-		return "", fmt.Errorf("source_image_checksum %q: a %s checksum has %d hex digits, not %d", sum, kind, want, len(hex))
+		return "", fmt.Errorf("%s %q: a %s checksum has %d hex digits, not %d", field, sum, kind, want, len(hex))
 	}
 	return strings.ToLower(kind) + ":" + strings.ToLower(hex), nil
 }

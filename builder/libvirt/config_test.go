@@ -169,7 +169,7 @@ func TestPrepareRejects(t *testing.T) {
 		{"bad centos version", map[string]interface{}{"centos_version": "9"}, nil, `centos_version "9" is not one of 7, stream8, stream9, stream10`},
 		{"efi with bios-only preset", map[string]interface{}{"centos_version": "stream9", "firmware": "efi"}, []string{"source_image_url"}, `centos_version "stream9" with firmware "efi"`},
 		{"no source", nil, []string{"source_image_url"}, "no source image: set centos_version"},
-		{"missing checksum", nil, []string{"source_image_checksum"}, "source_image_checksum is required with source_image_url"},
+		{"missing checksum", nil, []string{"source_image_checksum"}, "source_image_checksum is required; write sha256:"},
 		{"garbage checksum", map[string]interface{}{"source_image_checksum": "xyz"}, nil, `source_image_checksum "xyz" is not a checksum`},
 		{"short sha256", map[string]interface{}{"source_image_checksum": "sha256:abcd"}, nil, "a sha256 checksum has 64 hex digits, not 4"},
 		{"unknown checksum type", map[string]interface{}{"source_image_checksum": "crc32:abcd1234"}, nil, `unknown checksum type "crc32"`},

@@ -1,6 +1,8 @@
 package libvirt
 
 import (
+	"sync"
+
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
@@ -23,6 +25,18 @@ type buildRun struct {
 	diskPath     string
 	seedPath     string
 
+	// ISO mode: the kickstart served to the installer (read by the HTTP
+	// server's goroutine, so behind a lock), where it is served, and what
+	// boots the installer.
+	ksMu       sync.Mutex
+	kickstart  []byte
+	httpIP     string
+	httpPort   int
+	oemdrvPath string
+	kernel     string
+	initrd     string
+	stage2     string
+
 	image exportedImage
 }
 
@@ -33,6 +47,18 @@ type exportedImage struct {
 	sha256   string
 	size     int64 // bytes on disk
 	virtSize int64 // virtual disk size
+}
+
+func (r *buildRun) setKickstart(ks []byte) {
+	r.ksMu.Lock()
+	defer r.ksMu.Unlock()
+	r.kickstart = ks
+}
+
+func (r *buildRun) kickstartFile() []byte {
+	r.ksMu.Lock()
+	defer r.ksMu.Unlock()
+	return r.kickstart
 }
 
 func runOf(state multistep.StateBag) *buildRun {

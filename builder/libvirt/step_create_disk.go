@@ -11,13 +11,22 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
 )
 
-// stepCreateDisk layers the build disk over the verified source image as
-// a qcow2 overlay, grown to disk_size. The source image (in Packer's cache
-// or the user's own file) is only ever read.
+// stepCreateDisk makes the build disk: for a cloud image a qcow2 overlay
+// over the verified source image, grown to disk_size — the source image
+// (in Packer's cache or the user's own file) is only ever read; for an ISO
+// install an empty disk of disk_size.
 type stepCreateDisk struct{}
 
 func (stepCreateDisk) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
+	r.diskPath = filepath.Join(r.workDir, "disk.qcow2")
+	if r.config.iso() {
+		if err := qemuimg.CreateBlank(ctx, r.diskPath, r.config.diskSizeBytes); err != nil {
+			return fail(state, err)
+		}
+		r.ui.Say(fmt.Sprintf("Build disk: %s, empty, for the installer", sizes.Format(r.config.diskSizeBytes)))
+		return multistep.ActionContinue
+	}
 	src, err := filepath.Abs(state.Get("source_image_path").(string))
 	if err != nil {
 		return fail(state, fmt.Errorf("locate source image: %w", err))
@@ -35,7 +44,6 @@ func (stepCreateDisk) Run(ctx context.Context, state multistep.StateBag) multist
 			r.config.DiskSize, sizes.Format(info.VirtualSize)))
 	}
 	r.sourceImage, r.sourceFormat = src, info.Format
-	r.diskPath = filepath.Join(r.workDir, "disk.qcow2")
 	if err := qemuimg.CreateOverlay(ctx, r.diskPath, src, info.Format, size); err != nil {
 		return fail(state, err)
 	}

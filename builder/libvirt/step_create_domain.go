@@ -18,7 +18,9 @@ func (stepCreateDomain) Run(_ context.Context, state multistep.StateBag) multist
 	cfg := r.config
 	spec := cfg.MachineConfig.Spec()
 	spec.Disks = []domainxml.Disk{{Path: r.diskPath, Format: "qcow2", Unsafe: true}}
-	spec.CDROMs = []string{r.seedPath}
+	if r.seedPath != "" {
+		spec.CDROMs = []string{r.seedPath}
+	}
 	if err := r.guest.Start(spec, false); err != nil {
 		return fail(state, err)
 	}

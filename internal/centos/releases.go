@@ -33,7 +33,28 @@ type Release struct {
 	// MinX86Level is the x86-64 micro-architecture level the userland needs
 	// (glibc refuses to start below it): 1 = baseline, 2 = v2, 3 = v3.
 	MinX86Level int
+
+	// ISO is the install DVD and its checksum. (Its volume id, which
+	// Anaconda finds its medium by, is read from the ISO itself.)
+	ISO Image
+	// BootCommand types the kickstart location into the ISO's boot menu,
+	// per firmware: ISOLINUX's <tab> line edit for BIOS up to Stream 9,
+	// GRUB's "e" edit and Ctrl-X for UEFI and for Stream 10, which boots
+	// GRUB on BIOS too. {{ .KickstartArg }} is the kickstart argument.
+	BootCommand map[string]string
 }
+
+// Boot commands per boot menu. <up> leaves the default "Test this media"
+// entry for "Install"; GRUB's editor shows the linux line two lines down.
+const (
+	isolinuxBootCommand = "<up><wait><tab> inst.text {{ .KickstartArg }}<enter>"
+	grubBootCommand     = "<up>e<down><down><end> inst.text {{ .KickstartArg }}<leftCtrlOn>x<leftCtrlOff>"
+)
+
+var (
+	isolinuxOnBIOS = map[string]string{BIOS: isolinuxBootCommand, EFI: grubBootCommand}
+	grubEverywhere = map[string]string{BIOS: grubBootCommand, EFI: grubBootCommand}
+)
 
 // Image is a downloadable disk image with its checksum reference.
 type Image struct {
@@ -43,7 +64,10 @@ type Image struct {
 	Checksum string
 }
 
-const cloudBase = "https://cloud.centos.org/centos/"
+const (
+	cloudBase    = "https://cloud.centos.org/centos/"
+	streamMirror = "https://mirror.stream.centos.org/"
+)
 
 var releases = map[string]Release{
 	"7": {
@@ -58,6 +82,11 @@ var releases = map[string]Release{
 		},
 		DefaultUser: "centos",
 		MinX86Level: 1,
+		ISO: Image{
+			URL:      "https://vault.centos.org/7.9.2009/isos/x86_64/CentOS-7-x86_64-DVD-2009.iso",
+			Checksum: "file:https://vault.centos.org/7.9.2009/isos/x86_64/sha256sum.txt",
+		},
+		BootCommand: isolinuxOnBIOS,
 	},
 	"stream8": {
 		Version:   "stream8",
@@ -71,6 +100,11 @@ var releases = map[string]Release{
 		},
 		DefaultUser: "centos",
 		MinX86Level: 1,
+		ISO: Image{
+			URL:      "https://vault.centos.org/8-stream/isos/x86_64/CentOS-Stream-8-20240603.0-x86_64-dvd1.iso",
+			Checksum: "file:https://vault.centos.org/8-stream/isos/x86_64/CHECKSUM",
+		},
+		BootCommand: isolinuxOnBIOS,
 	},
 	"stream9": {
 		Version: "stream9",
@@ -83,6 +117,11 @@ var releases = map[string]Release{
 		},
 		DefaultUser: "cloud-user",
 		MinX86Level: 2,
+		ISO: Image{
+			URL:      streamMirror + "9-stream/BaseOS/x86_64/iso/CentOS-Stream-9-latest-x86_64-dvd1.iso",
+			Checksum: "file:" + streamMirror + "9-stream/BaseOS/x86_64/iso/CentOS-Stream-9-latest-x86_64-dvd1.iso.SHA256SUM",
+		},
+		BootCommand: isolinuxOnBIOS,
 	},
 	"stream10": {
 		Version: "stream10",
@@ -99,6 +138,11 @@ var releases = map[string]Release{
 		},
 		DefaultUser: "cloud-user",
 		MinX86Level: 3,
+		ISO: Image{
+			URL:      streamMirror + "10-stream/BaseOS/x86_64/iso/CentOS-Stream-10-latest-x86_64-dvd1.iso",
+			Checksum: "file:" + streamMirror + "10-stream/BaseOS/x86_64/iso/CentOS-Stream-10-latest-x86_64-dvd1.iso.SHA256SUM",
+		},
+		BootCommand: grubEverywhere,
 	},
 }
 

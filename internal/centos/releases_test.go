@@ -70,3 +70,36 @@ func TestVersionsOrderedAndComplete(t *testing.T) {
 		t.Error("Lookup(\"8\") found a preset; CentOS Linux 8 is not supported")
 	}
 }
+
+// ISO presets restate CENTOS-FACTS §2 and §6: DVD ISO, checksum file,
+// boot menu and its boot command.
+func TestISOPresets(t *testing.T) {
+	tests := []struct {
+		version, url, checksum, biosCommand string
+	}{
+		{"7", "https://vault.centos.org/7.9.2009/isos/x86_64/CentOS-7-x86_64-DVD-2009.iso",
+			"file:https://vault.centos.org/7.9.2009/isos/x86_64/sha256sum.txt",
+			"<up><wait><tab> inst.text {{ .KickstartArg }}<enter>"},
+		{"stream8", "https://vault.centos.org/8-stream/isos/x86_64/CentOS-Stream-8-20240603.0-x86_64-dvd1.iso",
+			"file:https://vault.centos.org/8-stream/isos/x86_64/CHECKSUM",
+			"<up><wait><tab> inst.text {{ .KickstartArg }}<enter>"},
+		{"stream9", "https://mirror.stream.centos.org/9-stream/BaseOS/x86_64/iso/CentOS-Stream-9-latest-x86_64-dvd1.iso",
+			"file:https://mirror.stream.centos.org/9-stream/BaseOS/x86_64/iso/CentOS-Stream-9-latest-x86_64-dvd1.iso.SHA256SUM",
+			"<up><wait><tab> inst.text {{ .KickstartArg }}<enter>"},
+		{"stream10", "https://mirror.stream.centos.org/10-stream/BaseOS/x86_64/iso/CentOS-Stream-10-latest-x86_64-dvd1.iso",
+			"file:https://mirror.stream.centos.org/10-stream/BaseOS/x86_64/iso/CentOS-Stream-10-latest-x86_64-dvd1.iso.SHA256SUM",
+			"<up>e<down><down><end> inst.text {{ .KickstartArg }}<leftCtrlOn>x<leftCtrlOff>"},
+	}
+	for _, tt := range tests {
+		r, _ := Lookup(tt.version)
+		if r.ISO.URL != tt.url || r.ISO.Checksum != tt.checksum {
+			t.Errorf("%s ISO = %+v", tt.version, r.ISO)
+		}
+		if r.BootCommand[BIOS] != tt.biosCommand {
+			t.Errorf("%s BIOS boot command = %q, want %q", tt.version, r.BootCommand[BIOS], tt.biosCommand)
+		}
+		if r.BootCommand[EFI] != "<up>e<down><down><end> inst.text {{ .KickstartArg }}<leftCtrlOn>x<leftCtrlOff>" {
+			t.Errorf("%s UEFI boot command = %q, want GRUB's edit", tt.version, r.BootCommand[EFI])
+		}
+	}
+}

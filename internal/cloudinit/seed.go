@@ -10,10 +10,9 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/textproto"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/isoimage"
 )
 
 // Seed is the content of one NoCloud seed.
@@ -154,26 +153,5 @@ func (s Seed) WriteISO(ctx context.Context, isoPath string) error {
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp(filepath.Dir(isoPath), "seed-")
-	if err != nil {
-		return fmt.Errorf("create seed staging dir: %w", err)
-	}
-	defer os.RemoveAll(dir)
-	files := map[string][]byte{"user-data": userData, "meta-data": s.MetaData()}
-	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), body, 0o600); err != nil {
-			return fmt.Errorf("write seed %s: %w", name, err)
-		}
-	}
-	cmd := exec.CommandContext(ctx, "xorriso", "-as", "mkisofs", "-quiet",
-		"-output", isoPath, "-volid", "cidata", "-joliet", "-rock",
-		filepath.Join(dir, "user-data"), filepath.Join(dir, "meta-data"))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		os.Remove(isoPath)
-		return fmt.Errorf("build seed ISO with xorriso: %w: %s", err, strings.TrimSpace(string(out)))
-	}
-	if err := os.Chmod(isoPath, 0o600); err != nil {
-		return fmt.Errorf("restrict seed ISO: %w", err)
-	}
-	return nil
+	return isoimage.Write(ctx, isoPath, "cidata", map[string][]byte{"user-data": userData, "meta-data": s.MetaData()})
 }

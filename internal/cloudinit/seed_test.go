@@ -177,7 +177,7 @@ func TestWriteISO(t *testing.T) {
 	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "seed-") {
+		if strings.HasPrefix(e.Name(), "iso-") {
 			t.Errorf("staging dir %s left behind", e.Name())
 		}
 	}

@@ -48,6 +48,17 @@ type Spec struct {
 
 	// ConsoleLog is the file the serial console (ttyS0) is written to.
 	ConsoleLog string
+
+	// BootFromCDROM boots the first cdrom before the disk: an installer.
+	BootFromCDROM bool
+	// Kernel, Initrd and Cmdline boot a kernel directly, bypassing the
+	// firmware's boot order (e.g. an installer's images/pxeboot files).
+	Kernel  string
+	Initrd  string
+	Cmdline string
+	// StopOnReboot makes a guest reboot end the domain instead of
+	// restarting it: an installer that reboots when done has finished.
+	StopOnReboot bool
 }
 
 // Disk is one writable disk image.
@@ -76,7 +87,7 @@ func Build(s Spec) *libvirtxml.Domain {
 		CPU:        buildCPU(s.CPU),
 		Clock:      &libvirtxml.DomainClock{Offset: "utc"},
 		OnPoweroff: "destroy",
-		OnReboot:   "restart",
+		OnReboot:   onReboot(s.StopOnReboot),
 		OnCrash:    "destroy",
 		Devices:    buildDevices(s),
 	}
@@ -92,10 +103,27 @@ func Marshal(s Spec) (string, error) {
 	return out, nil
 }
 
+func onReboot(stop bool) string {
+	if stop {
+		return "destroy"
+	}
+	return "restart"
+}
+
 func buildOS(s Spec) *libvirtxml.DomainOS {
 	os := &libvirtxml.DomainOS{
-		Type:        &libvirtxml.DomainOSType{Arch: "x86_64", Machine: s.Machine, Type: "hvm"},
-		BootDevices: []libvirtxml.DomainBootDevice{{Dev: "hd"}},
+		Type:    &libvirtxml.DomainOSType{Arch: "x86_64", Machine: s.Machine, Type: "hvm"},
+		Kernel:  s.Kernel,
+		Initrd:  s.Initrd,
+		Cmdline: s.Cmdline,
+	}
+	switch {
+	case s.Kernel != "":
+		// A direct kernel boot has no boot order.
+	case s.BootFromCDROM:
+		os.BootDevices = []libvirtxml.DomainBootDevice{{Dev: "cdrom"}, {Dev: "hd"}}
+	default:
+		os.BootDevices = []libvirtxml.DomainBootDevice{{Dev: "hd"}}
 	}
 	if s.Firmware == "efi" {
 		os.Firmware = "efi"

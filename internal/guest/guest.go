@@ -29,6 +29,7 @@ type Driver interface {
 	DestroyDomain(name string) error
 	UndefineDomain(name string) error
 	WaitStopped(ctx context.Context, name string) error
+	SendKeys(name string, codes []uint) error
 }
 
 // UI is where a guest reports progress and problems.

@@ -290,6 +290,23 @@ func (c *Conn) UndefineDomain(name string) error {
 	return nil
 }
 
+// keyHold is how long a sent key is held down, as a person would.
+const keyHold = 30 // milliseconds
+
+// SendKeys presses codes (AT set 1 keycodes) together on the domain's
+// keyboard and releases them.
+func (c *Conn) SendKeys(name string, codes []uint) error {
+	dom, err := c.lookup(name)
+	if err != nil {
+		return err
+	}
+	defer dom.Free()
+	if err := dom.SendKey(uint(libvirt.KEYCODE_SET_ATSET1), keyHold, codes, 0); err != nil {
+		return fmt.Errorf("send keys to domain %q: %w", name, clean(err))
+	}
+	return nil
+}
+
 // DomainRunning tells whether the domain is active.
 func (c *Conn) DomainRunning(name string) (bool, error) {
 	dom, err := c.lookup(name)

@@ -63,6 +63,13 @@ func CreateOverlay(ctx context.Context, path, backing, backingFormat string, siz
 	return err
 }
 
+// CreateBlank creates an empty qcow2 of size bytes at path, for an
+// installer to install onto.
+func CreateBlank(ctx context.Context, path string, size int64) error {
+	_, err := run(ctx, "create empty disk "+path, "create", "-q", "-f", "qcow2", path, strconv.FormatInt(size, 10))
+	return err
+}
+
 // Compression choices for a qcow2 export.
 const (
 	CompressionNone = "none"

@@ -86,3 +86,15 @@ func TestErrorsNameTheWork(t *testing.T) {
 		t.Errorf("error %q does not say %q", err, want)
 	}
 }
+
+func TestCreateBlank(t *testing.T) {
+	requireQemuImg(t)
+	path := filepath.Join(t.TempDir(), "disk.qcow2")
+	if err := CreateBlank(context.Background(), path, 20<<20); err != nil {
+		t.Fatal(err)
+	}
+	info, err := ReadInfo(context.Background(), path)
+	if err != nil || info.Format != "qcow2" || info.VirtualSize != 20<<20 || info.BackingFile != "" {
+		t.Errorf("blank disk info = %+v, %v", info, err)
+	}
+}

@@ -33,6 +33,7 @@ type Driver struct {
 	leases   map[string][]libvirtdriver.Lease
 	domains  map[string]*Domain
 	calls    []string
+	keys     [][]uint
 }
 
 // Domain is a defined domain.
@@ -320,6 +321,27 @@ func (d *Driver) UndefineDomain(name string) error {
 	}
 	delete(d.domains, name)
 	return nil
+}
+
+// SendKeys records the keys sent to a running domain.
+func (d *Driver) SendKeys(name string, codes []uint) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.record(fmt.Sprintf("SendKeys %s %x", name, codes)); err != nil {
+		return err
+	}
+	if dom, ok := d.domains[name]; !ok || !dom.Running {
+		return fmt.Errorf("send keys to domain %q: not running", name)
+	}
+	d.keys = append(d.keys, codes)
+	return nil
+}
+
+// Keys lists the key presses sent so far.
+func (d *Driver) Keys() [][]uint {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([][]uint(nil), d.keys...)
 }
 
 // WaitStopped waits for the domain to stop.

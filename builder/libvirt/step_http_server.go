@@ -1,0 +1,96 @@
+package libvirt
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"path"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
+	"github.com/hashicorp/packer-plugin-sdk/multistep/commonsteps"
+	sdknet "github.com/hashicorp/packer-plugin-sdk/net"
+)
+
+// kickstartPath is where the kickstart is served.
+const kickstartPath = "/ks.cfg"
+
+// listenTimeout bounds the search for a free port; tests shorten it.
+var listenTimeout = 10 * time.Second
+
+// stepHTTPServer serves the kickstart, and http_directory or http_content
+// next to it, to the installer. It listens on the libvirt network's bridge
+// address only (or http_bind_address), on a port from the SDK's port
+// range, and reports each kickstart fetch with the address that made it.
+type stepHTTPServer struct {
+	listener *sdknet.Listener
+	server   *http.Server
+}
+
+func (s *stepHTTPServer) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
+	r := runOf(state)
+	cfg := r.config
+	if cfg.KickstartDelivery != deliverHTTP && cfg.HTTPDir == "" && len(cfg.HTTPContent) == 0 {
+		return multistep.ActionContinue
+	}
+	addr := cfg.HTTPAddress
+	if cfg.bindDefault {
+		if !r.guest.Host.Network.Gateway.IsValid() {
+			return fail(state, fmt.Errorf("network %s has no IPv4 address of this host to serve the kickstart on; set http_bind_address or kickstart_delivery = \"cdrom\"", r.guest.Host.Network.Name))
+		}
+		addr = r.guest.Host.Network.Gateway.String()
+	}
+	// The SDK retries busy ports until its context ends; an address this
+	// host does not have would be retried forever.
+	listenCtx, cancel := context.WithTimeout(ctx, listenTimeout)
+	defer cancel()
+	l, err := sdknet.ListenRangeConfig{Min: cfg.HTTPPortMin, Max: cfg.HTTPPortMax, Addr: addr, Network: cfg.HTTPNetworkProtocol}.Listen(listenCtx)
+	if err != nil {
+		return fail(state, fmt.Errorf("start the kickstart HTTP server on %s, ports %d-%d: %w", addr, cfg.HTTPPortMin, cfg.HTTPPortMax, err))
+	}
+	s.listener = l
+	s.server = &http.Server{Handler: kickstartHandler(r, files(cfg.HTTPConfig))}
+	go s.server.Serve(l)
+	r.httpIP, r.httpPort = addr, l.Port
+	r.ui.Say(fmt.Sprintf("Serving the kickstart at http://%s%s", net.JoinHostPort(addr, fmt.Sprint(l.Port)), kickstartPath))
+	return multistep.ActionContinue
+}
+
+// files is what http_directory or http_content serve, with the SDK's own
+// handlers.
+func files(c commonsteps.HTTPConfig) http.Handler {
+	if c.HTTPDir != "" {
+		return http.FileServer(http.Dir(c.HTTPDir))
+	}
+	return commonsteps.MapServer(c.HTTPContent)
+}
+
+// kickstartHandler serves the kickstart at kickstartPath and everything
+// else from next.
+func kickstartHandler(r *buildRun, next http.Handler) http.Handler {
+	var once sync.Once
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		ks := r.kickstartFile()
+		if path.Clean(req.URL.Path) != kickstartPath || len(ks) == 0 {
+			next.ServeHTTP(w, req)
+			return
+		}
+		host, _, _ := net.SplitHostPort(req.RemoteAddr)
+		once.Do(func() { r.ui.Say(fmt.Sprintf("The installer at %s fetched the kickstart", host)) })
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write(ks)
+	})
+}
+
+func (s *stepHTTPServer) Cleanup(state multistep.StateBag) {
+	if s.listener == nil {
+		return
+	}
+	s.server.Close()
+	if err := s.listener.Close(); err != nil {
+		runOf(state).ui.Error(fmt.Sprintf("Could not close the kickstart HTTP server: %v", err))
+	}
+	s.listener = nil
+}
