@@ -17,6 +17,8 @@ func TestValidateExamples(t *testing.T) {
 	vars := map[string][]string{
 		"stream9-cloud": nil,
 		"verify":        nil,
+		"centos7-iso":   nil,
+		"stream9-iso":   nil,
 		"demo":          {"-var", "standin_image=" + w.image, "-var", "standin_sha256=" + w.imageSHA256, "-var", "network=" + w.network},
 	}
 	examples := filepath.Join(w.repo, "example")
