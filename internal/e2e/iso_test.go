@@ -1,0 +1,276 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// rootSecret is the root password the ISO tests give; it must never show
+// in the kickstart served, the build's output or the artifact.
+const rootSecret = "Pl41nText-Secret-Do-Not-Leak"
+
+// isoCase is one way of installing from the stand-in installer ISO.
+type isoCase struct {
+	name    string
+	iso     string // env var naming the ISO
+	version string // centos_version: picks the preset boot command
+	extra   string // more source settings
+	http    bool   // the kickstart comes over HTTP
+}
+
+// TestInstallFromISO installs the stand-in guest from the stand-in
+// installer ISO three ways — the boot command typed into ISOLINUX's menu
+// and into GRUB's, kickstart over HTTP; and the installer's kernel booted
+// directly, kickstart on an OEMDRV CD — and proves each artifact carries
+// the installer's and the provisioner's changes, that the kickstart went
+// only to the guest and never held the root password, and that nothing is
+// left.
+func TestInstallFromISO(t *testing.T) {
+	w := requireWorld(t)
+	cases := []isoCase{
+		{name: "isolinux-menu-http", iso: "WORLD_INSTALLER_ISO_ISOLINUX", version: "stream9", http: true},
+		{name: "grub-menu-http", iso: "WORLD_INSTALLER_ISO_GRUB", version: "stream10", http: true},
+		{name: "kernel-oemdrv", iso: "WORLD_INSTALLER_ISO_ISOLINUX", version: "stream9",
+			extra: "boot_mode = \"kernel\"\n  kickstart_delivery = \"cdrom\""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			iso, sum := os.Getenv(tc.iso), os.Getenv(tc.iso+"_SHA256")
+			if iso == "" {
+				t.Fatalf("%s is not set: the test world builds the stand-in installer ISOs", tc.iso)
+			}
+			installFromISO(t, w, tc, iso, sum)
+		})
+	}
+}
+
+func installFromISO(t *testing.T, w *world, tc isoCase, iso, sum string) {
+	dir, tmp := workDir(t)
+	port := freePort(t)
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), fmt.Sprintf(`
+variable "root_password" {
+  type      = string
+  sensitive = true
+}
+source "centos-libvirt" "iso" {
+  centos_version   = %q
+  iso_url          = %q
+  iso_checksum     = "sha256:%s"
+  domain_type      = "qemu"
+  network          = %q
+  libvirt_uri      = %q
+  memory           = 1024
+  disk_size        = "3G"
+  boot_wait        = "3s"
+  http_port_min    = %d
+  http_port_max    = %d
+  install_timeout  = "10m"
+  ssh_timeout      = "5m"
+  shutdown_timeout = "2m"
+  %s
+  kickstart {
+    root_password = var.root_password
+    post          = ["echo installed-by-kickstart > /etc/installed-by-kickstart"]
+  }
+}
+build {
+  sources = ["source.centos-libvirt.iso"]
+  provisioner "shell" {
+    inline = ["echo baked > /etc/baked-by-packer"]
+  }
+}
+`, tc.version, iso, sum, w.network, w.uri, port, port, tc.extra))
+	before := takeSnapshot(t, w, tmp)
+
+	build := startPacker(t, w, dir, tmp, "build", "-var", "root_password="+rootSecret, ".")
+	if tc.http {
+		served := build.waitFor(t, regexp.MustCompile(`Serving the kickstart at (http://[0-9.]+:\d+/ks.cfg)`), 2*time.Minute)
+		ks := fetch(t, served[1])
+		if !regexp.MustCompile(`(?m)^rootpw --iscrypted \$6\$`).MatchString(ks) || strings.Contains(ks, rootSecret) {
+			t.Errorf("the served kickstart does not hold only the root password's hash:\n%s", ks)
+		}
+		for _, addr := range []string{"127.0.0.1", "::1"} {
+			if c, err := net.DialTimeout("tcp", net.JoinHostPort(addr, fmt.Sprint(port)), time.Second); err == nil {
+				c.Close()
+				t.Errorf("the kickstart server answers on %s; it must listen on the VM network only", addr)
+			}
+		}
+	}
+	out, code := build.wait(t, 20*time.Minute)
+	t.Logf("packer build:\n%s", out)
+	if code != 0 {
+		t.Fatalf("packer build exited %d", code)
+	}
+	if strings.Contains(out, rootSecret) {
+		t.Error("the root password appears in the build output")
+	}
+	if tc.http {
+		reserved := regexp.MustCompile(`Reserved ([0-9.]+) for the guest`).FindStringSubmatch(out)
+		if reserved == nil || !strings.Contains(out, "The installer at "+reserved[1]+" fetched the kickstart") {
+			t.Errorf("the kickstart was not fetched by the guest's reserved address")
+		}
+	}
+	if !regexp.MustCompile(`Phase timings: download [0-9.]+s, disk [0-9.]+s, install [0-9.]+s, `).MatchString(out) {
+		t.Error("the timings lack the install phase")
+	}
+
+	image := filepath.Join(dir, "output-iso", "iso.qcow2")
+	disk := openGuestDisk(t, image)
+	for path, want := range map[string]string{"/etc/installed-by-kickstart": "installed-by-kickstart\n", "/etc/baked-by-packer": "baked\n"} {
+		if got, err := disk.file(path); err != nil || got != want {
+			t.Errorf("%s in the artifact = %q (%v), want %q", path, got, err, want)
+		}
+	}
+	if shadow, err := disk.file("/etc/shadow"); err != nil || !regexp.MustCompile(`(?m)^root:\$6\$`).MatchString(shadow) {
+		t.Errorf("root's password hash is not in the artifact's /etc/shadow (%v)", err)
+	}
+	if rawContains(t, disk.raw, rootSecret) {
+		t.Error("the root password is written in the artifact")
+	}
+	assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
+}
+
+// freePort finds a port nothing listens on, for a fixed kickstart server
+// port the test can probe.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func fetch(t *testing.T, url string) string {
+	t.Helper()
+	c := http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("fetch %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// rawContains scans a disk image for s.
+func rawContains(t *testing.T, path, s string) bool {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	needle := []byte(s)
+	buf := make([]byte, 4<<20)
+	var tail []byte
+	for {
+		n, err := f.Read(buf)
+		chunk := append(tail, buf[:n]...)
+		if bytes.Contains(chunk, needle) {
+			return true
+		}
+		if len(chunk) >= len(needle) {
+			tail = append([]byte(nil), chunk[len(chunk)-len(needle)+1:]...)
+		}
+		if err == io.EOF {
+			return false
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// runningPacker is a packer command the test watches while it runs.
+type runningPacker struct {
+	cmd    *exec.Cmd
+	cancel context.CancelFunc
+	mu     sync.Mutex
+	out    bytes.Buffer
+	done   chan error
+}
+
+func (p *runningPacker) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.Write(b)
+}
+
+func (p *runningPacker) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+func startPacker(t *testing.T, w *world, dir, tmp string, args ...string) *runningPacker {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &runningPacker{cancel: cancel, done: make(chan error, 1)}
+	p.cmd = exec.CommandContext(ctx, w.packer, args...)
+	p.cmd.Dir = dir
+	p.cmd.Env = w.env(map[string]string{"TMPDIR": tmp, "PACKER_CACHE_DIR": filepath.Join(dir, "packer_cache")})
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(cancel)
+	return p
+}
+
+// waitFor waits until the output matches re and returns the match.
+func (p *runningPacker) waitFor(t *testing.T, re *regexp.Regexp, timeout time.Duration) []string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		sc := bufio.NewScanner(strings.NewReader(p.output()))
+		for sc.Scan() {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				return m
+			}
+		}
+		select {
+		case err := <-p.done:
+			p.done <- err
+			t.Fatalf("packer ended (%v) before printing %s:\n%s", err, re, p.output())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	t.Fatalf("packer did not print %s within %s:\n%s", re, timeout, p.output())
+	return nil
+}
+
+// wait waits for packer to end and returns its output and exit code.
+func (p *runningPacker) wait(t *testing.T, timeout time.Duration) (string, int) {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		if ee, ok := err.(*exec.ExitError); ok {
+			return p.output(), ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("run packer: %v", err)
+		}
+		return p.output(), 0
+	case <-time.After(timeout):
+		p.cancel()
+		t.Fatalf("packer timed out after %s:\n%s", timeout, p.output())
+	}
+	return "", 0
+}
