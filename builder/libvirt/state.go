@@ -19,7 +19,7 @@ type buildRun struct {
 	// guest is the build domain through its life.
 	guest *guest.Guest
 
-	workDir      string
+	workDir      guest.WorkDir
 	sourceImage  string // verified local copy of the source image
 	sourceFormat string
 	diskPath     string

@@ -19,7 +19,7 @@ type stepCreateDisk struct{}
 
 func (stepCreateDisk) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
-	r.diskPath = filepath.Join(r.workDir, "disk.qcow2")
+	r.diskPath = r.workDir.Path("disk.qcow2")
 	if r.config.iso() {
 		if err := qemuimg.CreateBlank(ctx, r.diskPath, r.config.diskSizeBytes); err != nil {
 			return fail(state, err)

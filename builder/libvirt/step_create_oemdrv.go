@@ -2,7 +2,6 @@ package libvirt
 
 import (
 	"context"
-	"path/filepath"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
@@ -18,7 +17,7 @@ func (stepCreateOEMDRV) Run(ctx context.Context, state multistep.StateBag) multi
 	if r.config.KickstartDelivery != deliverCDROM {
 		return multistep.ActionContinue
 	}
-	r.oemdrvPath = filepath.Join(r.workDir, "oemdrv.iso")
+	r.oemdrvPath = r.workDir.Path("oemdrv.iso")
 	if err := isoimage.Write(ctx, r.oemdrvPath, "OEMDRV", map[string][]byte{"ks.cfg": r.kickstartFile()}); err != nil {
 		return fail(state, err)
 	}

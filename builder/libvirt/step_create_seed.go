@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
@@ -37,7 +36,7 @@ func (stepCreateSeed) Run(ctx context.Context, state multistep.StateBag) multist
 	if key := strings.TrimSpace(string(cfg.Comm.SSHPublicKey)); key != "" {
 		seed.AuthorizedKeys = []string{key + " " + tempKeyComment}
 	}
-	r.seedPath = filepath.Join(r.workDir, "seed.iso")
+	r.seedPath = r.workDir.Path("seed.iso")
 	if err := seed.WriteISO(ctx, r.seedPath); err != nil {
 		return fail(state, fmt.Errorf("create cloud-init seed: %w", err))
 	}

@@ -3,7 +3,6 @@ package libvirt
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
@@ -22,8 +21,8 @@ func (stepExtractKernel) Run(ctx context.Context, state multistep.StateBag) mult
 		return multistep.ActionContinue
 	}
 	iso := state.Get("iso_path").(string)
-	r.kernel = filepath.Join(r.workDir, "vmlinuz")
-	r.initrd = filepath.Join(r.workDir, "initrd.img")
+	r.kernel = r.workDir.Path("vmlinuz")
+	r.initrd = r.workDir.Path("initrd.img")
 	for dst, src := range map[string]string{r.kernel: "/images/pxeboot/vmlinuz", r.initrd: "/images/pxeboot/initrd.img"} {
 		if err := isoimage.Extract(ctx, iso, src, dst); err != nil {
 			return fail(state, fmt.Errorf("boot_mode = \"kernel\" needs the installer's kernel: %w", err))

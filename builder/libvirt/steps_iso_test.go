@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/guest"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
 )
 
@@ -38,11 +39,11 @@ func isoRun(t *testing.T, d *fake.Driver, change map[string]interface{}) (*build
 	cfg.Comm.SSHPublicKey = []byte(testKey + "\n")
 	r, state, out := testRun(t, d)
 	r.config = cfg
-	r.workDir = t.TempDir()
-	r.guest.ConsoleLog = filepath.Join(r.workDir, "console.log")
+	r.workDir = guest.WorkDir(t.TempDir())
+	r.guest.ConsoleLog = r.workDir.Path("console.log")
 	r.guest.Host.Network = fake.NATNetwork("default")
 	r.guest.Host.DomainType = "qemu"
-	r.diskPath = filepath.Join(r.workDir, "disk.qcow2")
+	r.diskPath = r.workDir.Path("disk.qcow2")
 	state.Put("iso_path", cfg.ISOURLs[0])
 	return r, state, out
 }

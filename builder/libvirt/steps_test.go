@@ -92,7 +92,7 @@ func TestGuestStepsLeaveNothing(t *testing.T) {
 			if hosts := d.Hosts("default"); len(hosts) != 0 {
 				t.Errorf("DHCP reservations left: %v", hosts)
 			}
-			if _, err := os.Stat(r.workDir); !os.IsNotExist(err) {
+			if _, err := os.Stat(string(r.workDir)); !os.IsNotExist(err) {
 				t.Errorf("working directory %s left", r.workDir)
 			}
 			if !strings.Contains(out.String(), "Reserved 192.168.122.") {

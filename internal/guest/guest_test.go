@@ -374,8 +374,13 @@ func TestMakeWorkDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Stat(dir)
+	fi, err := os.Stat(string(dir))
 	if err != nil || fi.Mode().Perm() != 0o711 {
 		t.Errorf("work dir mode = %v (%v), want 0711", fi.Mode().Perm(), err)
+	}
+	os.WriteFile(dir.Path("disk.qcow2"), []byte("x"), 0o600)
+	dir.Remove(&recordingUI{})
+	if _, err := os.Stat(string(dir)); !os.IsNotExist(err) {
+		t.Error("Remove left the directory")
 	}
 }

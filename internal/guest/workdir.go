@@ -3,12 +3,16 @@ package guest
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
-// MakeWorkDir creates a private directory for a guest's disk, seed and
-// console log under $TMPDIR. Mode 0711: nobody may list it, but qemu, which
-// libvirt runs as its own user, must reach the files inside.
-func MakeWorkDir(prefix string) (string, error) {
+// WorkDir is a private directory for a guest's disk, seed and console log
+// under $TMPDIR.
+type WorkDir string
+
+// MakeWorkDir creates a WorkDir. Mode 0711: nobody may list it, but qemu,
+// which libvirt runs as its own user, must reach the files inside.
+func MakeWorkDir(prefix string) (WorkDir, error) {
 	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		return "", fmt.Errorf("create working directory: %w", err)
@@ -17,5 +21,19 @@ func MakeWorkDir(prefix string) (string, error) {
 		os.RemoveAll(dir)
 		return "", fmt.Errorf("restrict working directory: %w", err)
 	}
-	return dir, nil
+	return WorkDir(dir), nil
+}
+
+// Path is the path of name inside the directory.
+func (d WorkDir) Path(name string) string { return filepath.Join(string(d), name) }
+
+// Remove deletes the directory and everything in it, reporting a failure;
+// an empty WorkDir is nothing to remove.
+func (d WorkDir) Remove(ui UI) {
+	if d == "" {
+		return
+	}
+	if err := os.RemoveAll(string(d)); err != nil {
+		ui.Error(fmt.Sprintf("Could not remove working directory %s: %v", d, err))
+	}
 }

@@ -27,7 +27,7 @@ type verifyRun struct {
 	// minX86Level is what the image's CentOS release needs.
 	minX86Level int
 
-	workDir  string
+	workDir  guest.WorkDir
 	overlay  string
 	seedPath string
 

@@ -19,7 +19,7 @@ func (stepOverlay) Run(ctx context.Context, state multistep.StateBag) multistep.
 	if err != nil {
 		return fail(state, err)
 	}
-	r.overlay = filepath.Join(r.workDir, "overlay.qcow2")
+	r.overlay = r.workDir.Path("overlay.qcow2")
 	if err := qemuimg.CreateOverlay(ctx, r.overlay, src, r.image.format, 0); err != nil {
 		return fail(state, err)
 	}

@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
@@ -29,7 +28,7 @@ func (stepSeed) Run(ctx context.Context, state multistep.StateBag) multistep.Ste
 	if key := strings.TrimSpace(string(r.config.Comm.SSHPublicKey)); key != "" {
 		seed.AuthorizedKeys = []string{key + " packer-centos-verify"}
 	}
-	r.seedPath = filepath.Join(r.workDir, "seed.iso")
+	r.seedPath = r.workDir.Path("seed.iso")
 	if err := seed.WriteISO(ctx, r.seedPath); err != nil {
 		return fail(state, fmt.Errorf("create cloud-init seed: %w", err))
 	}

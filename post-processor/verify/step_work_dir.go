@@ -2,9 +2,6 @@ package verify
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
@@ -23,16 +20,11 @@ func (stepWorkDir) Run(_ context.Context, state multistep.StateBag) multistep.St
 		return fail(state, err)
 	}
 	r.workDir = dir
-	r.guest.ConsoleLog = filepath.Join(dir, "console.log")
+	r.guest.ConsoleLog = dir.Path("console.log")
 	return multistep.ActionContinue
 }
 
 func (stepWorkDir) Cleanup(state multistep.StateBag) {
 	r := runOf(state)
-	if r.workDir == "" {
-		return
-	}
-	if err := os.RemoveAll(r.workDir); err != nil {
-		r.ui.Error(fmt.Sprintf("Could not remove working directory %s: %v", r.workDir, err))
-	}
+	r.workDir.Remove(r.ui)
 }
