@@ -9,13 +9,16 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 )
 
-// stepConnect connects the SDK's SSH communicator once the guest's SSH
-// server answers — the SDK retries only every 5 s — and turns a failure
-// into an error that says how far the guest got (no lease, no SSH) with
-// the end of its serial console.
+// stepConnect waits for the guest's SSH server to answer — probing it
+// directly, since the SDK retries only every 5 s — then connects the SDK's
+// SSH communicator, all within ssh_timeout. A failure says how far the
+// guest got (no lease, no SSH) with the end of its serial console.
 type stepConnect struct {
 	inner multistep.Step
 }
+
+// minLogin is the least time left for logging in once the server answers.
+const minLogin = 10 * time.Second
 
 func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
@@ -28,27 +31,39 @@ func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multist
 			return multistep.ActionHalt
 		}
 	}
-	deadline := time.Now().Add(comm.SSHTimeout)
+	timeout := comm.SSHTimeout
+	start := time.Now()
+	r.ui.Say(fmt.Sprintf("Waiting for the guest's SSH server (ssh_timeout %s)...", timeout))
+	ip, err := r.guest.WaitForSSH(ctx, comm.SSHPort, start.Add(timeout))
+	if err != nil {
+		return s.failed(ctx, state, timeout, err)
+	}
+	// Log in with what is left of ssh_timeout.
+	comm.SSHTimeout = max(timeout-time.Since(start), minLogin)
+	defer func() { comm.SSHTimeout = timeout }()
 	s.inner = &communicator.StepConnect{
 		Config:    comm,
 		SSHConfig: comm.SSHConfigFunc(),
-		Host: func(multistep.StateBag) (string, error) {
-			ip, err := r.guest.WaitForSSH(ctx, comm.SSHPort, deadline)
-			return ip.String(), err
-		},
+		Host:      func(multistep.StateBag) (string, error) { return ip.String(), nil },
 	}
 	if action := s.inner.Run(ctx, state); action != multistep.ActionContinue {
-		if ctx.Err() == nil {
-			cause, _ := state.Get("error").(error)
-			err := r.guest.DiagnoseSSH(comm.SSHUsername, comm.SSHTimeout, cause)
-			state.Put("error", fmt.Errorf("%w (ssh_timeout)", err))
-		}
-		return multistep.ActionHalt
+		cause, _ := state.Get("error").(error)
+		return s.failed(ctx, state, timeout, cause)
 	}
 	for _, p := range r.guest.BootPhases(time.Now()) {
 		r.timings.add(p.Name, p.D)
 	}
 	return multistep.ActionContinue
+}
+
+// failed reports a failed connection, unless the build was cancelled.
+func (s *stepConnect) failed(ctx context.Context, state multistep.StateBag, timeout time.Duration, cause error) multistep.StepAction {
+	if ctx.Err() != nil {
+		return multistep.ActionHalt
+	}
+	r := runOf(state)
+	err := r.guest.DiagnoseSSH(r.config.Comm.SSHUsername, timeout, cause)
+	return fail(state, fmt.Errorf("%w (ssh_timeout)", err))
 }
 
 func (s *stepConnect) Cleanup(state multistep.StateBag) {

@@ -12,8 +12,10 @@ import (
 const ConsoleLines = 20
 
 // ansi matches terminal escape sequences, which boot loaders and systemd
-// write to the serial console and which would garble a build log.
-var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[=>]`)
+// write to the serial console and which would garble a build log: CSI
+// sequences, character set selections and the single-character ones
+// (such as ESC M, reverse line feed).
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\x1b[@-Z\\-_=>]`)
 
 // ConsoleTail returns the last n non-empty lines of a serial console log,
 // cleaned of escape sequences.
@@ -25,6 +27,12 @@ func ConsoleTail(path string, n int) (string, error) {
 	data = ansi.ReplaceAll(data, nil)
 	var lines []string
 	for _, l := range strings.Split(string(data), "\n") {
+		// A carriage return starts the line over, as on a terminal:
+		// systemd redraws its progress line that way.
+		l = strings.TrimRight(l, "\r")
+		if i := strings.LastIndex(l, "\r"); i >= 0 {
+			l = l[i+1:]
+		}
 		l = strings.TrimRight(strings.Map(printable, l), " ")
 		if l != "" {
 			lines = append(lines, l)

@@ -368,6 +368,21 @@ func TestConsoleTail(t *testing.T) {
 	}
 }
 
+func TestConsoleTailShowsWhatATerminalWould(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "console.log")
+	spinner := "\r\x1b[K[ *** ] A start job is running (1s)\r\x1b[K[  ***] A start job is running (2s)\x1bM\r\n"
+	if err := os.WriteFile(path, []byte("boot\r\n"+spinner+"login: \r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tail, err := ConsoleTail(path, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "boot\n[  ***] A start job is running (2s)\nlogin:"; tail != want {
+		t.Errorf("tail = %q, want %q", tail, want)
+	}
+}
+
 func TestMakeWorkDir(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	dir, err := MakeWorkDir("packer-centos-")
