@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -227,12 +228,24 @@ func startPacker(t *testing.T, w *world, dir, tmp string, args ...string) *runni
 	p.cmd.Dir = dir
 	p.cmd.Env = w.env(map[string]string{"TMPDIR": tmp, "PACKER_CACHE_DIR": filepath.Join(dir, "packer_cache")})
 	p.cmd.Stdout, p.cmd.Stderr = p, p
+	// Its own process group, as a shell gives a command: Ctrl-C reaches
+	// packer's whole group (packer runs itself under a wrapper process).
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	go func() { p.done <- p.cmd.Wait() }()
 	t.Cleanup(cancel)
 	return p
+}
+
+// interrupt does what Ctrl-C in a terminal does: SIGINT to the process
+// group.
+func (p *runningPacker) interrupt(t *testing.T) {
+	t.Helper()
+	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT); err != nil {
+		t.Fatalf("interrupt packer: %v", err)
+	}
 }
 
 // waitFor waits until the output matches re and returns the match.
