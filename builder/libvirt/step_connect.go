@@ -23,7 +23,8 @@ const minLogin = 10 * time.Second
 func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
 	comm := &r.config.Comm
-	if wait := r.config.BootWait; wait > 0 {
+	// In ISO mode boot_wait was for the installer's boot menu.
+	if wait := r.config.BootWait; wait > 0 && !r.config.iso() {
 		r.ui.Say(fmt.Sprintf("Waiting %s (boot_wait)...", wait))
 		select {
 		case <-time.After(wait):

@@ -25,8 +25,7 @@ var listenTimeout = 10 * time.Second
 // address only (or http_bind_address), on a port from the SDK's port
 // range, and reports each kickstart fetch with the address that made it.
 type stepHTTPServer struct {
-	listener *sdknet.Listener
-	server   *http.Server
+	server *http.Server
 }
 
 func (s *stepHTTPServer) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
@@ -50,7 +49,6 @@ func (s *stepHTTPServer) Run(ctx context.Context, state multistep.StateBag) mult
 	if err != nil {
 		return fail(state, fmt.Errorf("start the kickstart HTTP server on %s, ports %d-%d: %w", addr, cfg.HTTPPortMin, cfg.HTTPPortMax, err))
 	}
-	s.listener = l
 	s.server = &http.Server{Handler: kickstartHandler(r, files(cfg.HTTPConfig))}
 	go s.server.Serve(l)
 	r.httpIP, r.httpPort = addr, l.Port
@@ -68,9 +66,10 @@ func files(c commonsteps.HTTPConfig) http.Handler {
 }
 
 // kickstartHandler serves the kickstart at kickstartPath and everything
-// else from next.
+// else from next, reporting each address that fetches the kickstart.
 func kickstartHandler(r *buildRun, next http.Handler) http.Handler {
-	var once sync.Once
+	var mu sync.Mutex
+	seen := map[string]bool{}
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		ks := r.kickstartFile()
 		if path.Clean(req.URL.Path) != kickstartPath || len(ks) == 0 {
@@ -78,19 +77,24 @@ func kickstartHandler(r *buildRun, next http.Handler) http.Handler {
 			return
 		}
 		host, _, _ := net.SplitHostPort(req.RemoteAddr)
-		once.Do(func() { r.ui.Say(fmt.Sprintf("The installer at %s fetched the kickstart", host)) })
+		mu.Lock()
+		if !seen[host] {
+			seen[host] = true
+			r.ui.Say(fmt.Sprintf("%s fetched the kickstart", host))
+		}
+		mu.Unlock()
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write(ks)
 	})
 }
 
 func (s *stepHTTPServer) Cleanup(state multistep.StateBag) {
-	if s.listener == nil {
+	if s.server == nil {
 		return
 	}
-	s.server.Close()
-	if err := s.listener.Close(); err != nil {
+	// Closing the server closes the SDK listener, which frees its port lock.
+	if err := s.server.Close(); err != nil {
 		runOf(state).ui.Error(fmt.Sprintf("Could not close the kickstart HTTP server: %v", err))
 	}
-	s.listener = nil
+	s.server = nil
 }

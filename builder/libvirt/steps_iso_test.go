@@ -88,7 +88,7 @@ func TestKickstartServer(t *testing.T) {
 	if r.httpIP != "127.0.0.1" || r.kickstartArg() != fmt.Sprintf("inst.ks=http://127.0.0.1:%d/ks.cfg", r.httpPort) {
 		t.Errorf("served at %s:%d, kickstart argument %q", r.httpIP, r.httpPort, r.kickstartArg())
 	}
-	if !strings.Contains(out.String(), "The installer at 127.0.0.1 fetched the kickstart") {
+	if !strings.Contains(out.String(), "127.0.0.1 fetched the kickstart") {
 		t.Errorf("the fetch was not reported:\n%s", out)
 	}
 	if _, err := get(t, base+kickstartPath); err == nil {

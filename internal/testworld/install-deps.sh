@@ -12,8 +12,9 @@ packages=(
 	# libvirt and qemu for the test world and the demo
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 ovmf
 	dnsmasq-base iproute2 iptables
-	# the stand-in guest image
+	# the stand-in guest image and the stand-in installer ISOs
 	mmdebstrap fdisk syslinux syslinux-common extlinux mtools dosfstools e2fsprogs
+	isolinux grub-pc-bin grub-common busybox-static cpio gzip
 	# tests: SSH into guests, read artifacts
 	openssh-client
 )

@@ -5,6 +5,8 @@
 #
 #   world.sh packer          print the path of the cached packer binary (build it if absent)
 #   world.sh guest           print the path of the cached stand-in qcow2 (build it if absent)
+#   world.sh installer       print the paths of the cached stand-in installer ISOs,
+#                            ISOLINUX then GRUB, one per line (build them if absent)
 #   world.sh up              start the world, write <state>/world.env, print its path
 #   world.sh exec -- CMD...  run CMD inside the world with world.env exported
 #   world.sh down            stop everything up started, remove leftovers
@@ -49,6 +51,8 @@ readonly SELF
 REPO_ROOT=$(cd "$(dirname "$SELF")/../.." && pwd)
 readonly REPO_ROOT
 readonly STANDIN_DIR=$REPO_ROOT/internal/standin/guest
+readonly INSTALLER_DIR=$REPO_ROOT/internal/standin/installer
+readonly INSTALLER_ISOS=(standin-installer-isolinux.iso standin-installer-grub.iso)
 
 log() { printf '[world %(%T)T] %s\n' -1 "$*" >&2; }
 die() {
@@ -190,6 +194,70 @@ ensure_standin() {
 	with_lock "$CACHE_DIR/standin/.lock" build_standin "$img"
 }
 
+# installer_key — hash of the installer recipe and of the guest recipe (the
+# ISOs carry the guest image): a change to either means new ISOs. The
+# installer's README and self-test are not part of the recipe.
+installer_key() {
+	[[ -d $INSTALLER_DIR ]] || die "no installer recipe at $INSTALLER_DIR"
+	[[ -d $STANDIN_DIR ]] || die "no stand-in recipe at $STANDIN_DIR"
+	{
+		(cd "$STANDIN_DIR" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+		(cd "$INSTALLER_DIR" && find . -type f ! -name README.md ! -name selftest.sh -print0 |
+			LC_ALL=C sort -z | xargs -0 sha256sum)
+	} | sha256sum | cut -c1-16
+}
+
+installer_dir() { echo "$CACHE_DIR/installer/$(installer_key)"; }
+
+# installer_paths — the ISOs, ISOLINUX first, one per line.
+installer_paths() {
+	local dir iso
+	dir=$(installer_dir)
+	for iso in "${INSTALLER_ISOS[@]}"; do echo "$dir/$iso"; done
+}
+
+# installer_built DIR — both ISOs and their checksums are there (build.sh
+# writes the checksums last).
+installer_built() {
+	local iso
+	for iso in "${INSTALLER_ISOS[@]}"; do
+		[[ -f $1/$iso && -f $1/$iso.sha256 ]] || return 1
+	done
+}
+
+build_installer() {
+	local dir=$1
+	installer_built "$dir" && return 0 # built while we waited
+	log "building the stand-in installer ISOs (recipe $(basename "$dir")) into $dir"
+	mkdir -p "$dir"
+	chmod 0755 "$dir"
+	"$INSTALLER_DIR/build.sh" "$dir" "$(standin_path)" >&2
+}
+
+ensure_installer() {
+	local dir
+	dir=$(installer_dir)
+	installer_built "$dir" && return 0
+	need_root installer
+	ensure_standin
+	ensure_cache_dir
+	mkdir -p "$CACHE_DIR/installer"
+	chmod 0755 "$CACHE_DIR/installer"
+	with_lock "$CACHE_DIR/installer/.lock" build_installer "$dir"
+}
+
+# prune_installers — drop ISOs of older recipes; `up` only, like prune_standins.
+prune_installers() {
+	local keep d
+	keep=$(installer_dir)
+	for d in "$CACHE_DIR"/installer/*/; do
+		d=${d%/}
+		[[ -d $d && $d != "$keep" ]] || continue
+		log "removing the stand-in installer ISOs of an older recipe: $d"
+		rm -rf -- "$d"
+	done
+}
+
 cmd_packer() {
 	ensure_packer
 	packer_path
@@ -198,6 +266,11 @@ cmd_packer() {
 cmd_guest() {
 	ensure_standin
 	standin_path
+}
+
+cmd_installer() {
+	ensure_installer
+	installer_paths
 }
 
 # ----------------------------------------------------------------- state --
@@ -568,9 +641,15 @@ up_shared() {
 }
 
 write_env() {
-	local netns=$1 network=$2 img sum tmp
+	local netns=$1 network=$2 img sum tmp iso_isolinux iso_grub sum_isolinux sum_grub
 	img=$(standin_path)
 	read -r sum _ <"$img.sha256"
+	{
+		read -r iso_isolinux
+		read -r iso_grub
+	} < <(installer_paths)
+	read -r sum_isolinux _ <"$iso_isolinux.sha256"
+	read -r sum_grub _ <"$iso_grub.sha256"
 	tmp=$(mktemp "$STATE_DIR/world.env.XXXXXX")
 	{
 		echo "# written by $SELF up; source it, or use: world.sh exec -- CMD"
@@ -582,6 +661,10 @@ write_env() {
 		printf 'export WORLD_PACKER=%q\n' "$(packer_path)"
 		printf 'export WORLD_STANDIN_IMAGE=%q\n' "$img"
 		printf 'export WORLD_STANDIN_SHA256=%q\n' "$sum"
+		printf 'export WORLD_INSTALLER_ISO_ISOLINUX=%q\n' "$iso_isolinux"
+		printf 'export WORLD_INSTALLER_ISO_ISOLINUX_SHA256=%q\n' "$sum_isolinux"
+		printf 'export WORLD_INSTALLER_ISO_GRUB=%q\n' "$iso_grub"
+		printf 'export WORLD_INSTALLER_ISO_GRUB_SHA256=%q\n' "$sum_grub"
 	} >"$tmp"
 	chmod 0644 "$tmp"
 	mv -f "$tmp" "$ENV_FILE"
@@ -595,9 +678,11 @@ do_up() {
 	# Slow, world-independent work first, while nothing is running yet.
 	ensure_packer
 	ensure_standin
+	ensure_installer
 	fix_kvm_perms
 	teardown
 	prune_standins
+	prune_installers
 	if libvirt_answers; then
 		up_shared
 		write_env "" "$ISOLATED_NET"
@@ -933,6 +1018,7 @@ main() {
 	case $cmd in
 	packer) cmd_packer ;;
 	guest) cmd_guest ;;
+	installer) cmd_installer ;;
 	up) cmd_up ;;
 	down) cmd_down ;;
 	exec) cmd_exec "$@" ;;
