@@ -117,14 +117,15 @@ func (b *Builder) steps() []multistep.Step {
 	steps = append(steps,
 		&commonsteps.StepOutputDir{Force: cfg.PackerForce, Path: cfg.OutputDirectory},
 		stepWorkDir{},
+		stepStorage{},
 		timed{"disk", stepCreateDisk{}},
 		&communicator.StepSSHKeyGen{CommConf: &cfg.Comm, SSHTemporaryKeyPair: cfg.Comm.SSHTemporaryKeyPair},
 	)
 	if cfg.PackerDebug {
-		steps = append(steps, &communicator.StepDumpSSHKey{
+		steps = append(steps, &stepDumpSSHKey{communicator.StepDumpSSHKey{
 			Path: fmt.Sprintf("%s.pem", cfg.PackerBuildName),
 			SSH:  &cfg.Comm.SSH,
-		})
+		}})
 	}
 	if cfg.iso() {
 		steps = append(steps,

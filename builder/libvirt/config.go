@@ -76,6 +76,9 @@ func (c *Config) Prepare(raws ...interface{}) ([]string, error) {
 	add(c.prepareComm())
 	if c.iso() {
 		add(c.KickstartConfig.Prepare(c.CentOSVersion, c.Comm.SSHUsername, c.Hostname))
+		if c.Remote() && c.KickstartDelivery == deliverHTTP && c.bindDefault {
+			add([]error{fmt.Errorf("with a remote libvirt_uri the installer cannot reach this host's kickstart server through the hypervisor's bridge; use kickstart_delivery = \"cdrom\" or set http_bind_address to an address of this host the guest can reach")})
+		}
 	}
 
 	if errs != nil && len(errs.Errors) > 0 {

@@ -22,6 +22,7 @@ type FlatConfig struct {
 	LibvirtURI                *string               `mapstructure:"libvirt_uri" required:"false" cty:"libvirt_uri" hcl:"libvirt_uri"`
 	DomainType                *string               `mapstructure:"domain_type" required:"false" cty:"domain_type" hcl:"domain_type"`
 	Network                   *string               `mapstructure:"network" required:"false" cty:"network" hcl:"network"`
+	StoragePool               *string               `mapstructure:"storage_pool" required:"false" cty:"storage_pool" hcl:"storage_pool"`
 	MachineType               *string               `mapstructure:"machine_type" required:"false" cty:"machine_type" hcl:"machine_type"`
 	CPUs                      *int                  `mapstructure:"cpus" required:"false" cty:"cpus" hcl:"cpus"`
 	Memory                    *int                  `mapstructure:"memory" required:"false" cty:"memory" hcl:"memory"`
@@ -137,6 +138,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"libvirt_uri":                  &hcldec.AttrSpec{Name: "libvirt_uri", Type: cty.String, Required: false},
 		"domain_type":                  &hcldec.AttrSpec{Name: "domain_type", Type: cty.String, Required: false},
 		"network":                      &hcldec.AttrSpec{Name: "network", Type: cty.String, Required: false},
+		"storage_pool":                 &hcldec.AttrSpec{Name: "storage_pool", Type: cty.String, Required: false},
 		"machine_type":                 &hcldec.AttrSpec{Name: "machine_type", Type: cty.String, Required: false},
 		"cpus":                         &hcldec.AttrSpec{Name: "cpus", Type: cty.Number, Required: false},
 		"memory":                       &hcldec.AttrSpec{Name: "memory", Type: cty.Number, Required: false},

@@ -153,3 +153,30 @@ func TestPrepareCloudRejectsBootCommand(t *testing.T) {
 		t.Errorf("error = %v", err)
 	}
 }
+
+func TestPrepareRemote(t *testing.T) {
+	raw := minimal(t)
+	raw["libvirt_uri"] = "qemu+ssh://root@hv1/system"
+	c, _, err := prepare(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Remote() || !c.UsePool() || c.StoragePool != "default" {
+		t.Errorf("remote %v, pool %q; want a remote build in pool default", c.Remote(), c.StoragePool)
+	}
+	iso := isoRaw(t)
+	iso["libvirt_uri"] = "qemu+tcp://hv1/system"
+	if _, _, err := prepare(iso); err == nil || !strings.Contains(err.Error(), "the installer cannot reach this host's kickstart server") {
+		t.Errorf("remote ISO build with the default HTTP delivery: %v", err)
+	}
+	iso["kickstart_delivery"] = "cdrom"
+	if _, _, err := prepare(iso); err != nil {
+		t.Errorf("remote ISO build with OEMDRV: %v", err)
+	}
+	local := minimal(t)
+	local["storage_pool"] = "images"
+	c, _, err = prepare(local)
+	if err != nil || c.Remote() || !c.UsePool() {
+		t.Errorf("local build with a pool: remote %v, pool %v, %v", c.Remote(), c.UsePool(), err)
+	}
+}

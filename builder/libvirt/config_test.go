@@ -155,7 +155,7 @@ func TestPrepareRejects(t *testing.T) {
 		want   string // the error must name the field and say what to do
 	}{
 		{"bad domain type", map[string]interface{}{"domain_type": "xen"}, nil, `domain_type "xen" is not one of auto, kvm, qemu`},
-		{"remote uri", map[string]interface{}{"libvirt_uri": "qemu+ssh://root@host/system"}, nil, "libvirt_uri \"qemu+ssh://root@host/system\" points at a remote hypervisor"},
+		{"unknown transport", map[string]interface{}{"libvirt_uri": "qemu+spice://host/system"}, nil, `transport "spice" is not one of ssh`},
 		{"not a uri", map[string]interface{}{"libvirt_uri": "localhost"}, nil, "libvirt_uri \"localhost\" is not a URI"},
 		{"xen uri", map[string]interface{}{"libvirt_uri": "xen:///system"}, nil, `driver "xen" is not supported`},
 		{"vm_name with slash", map[string]interface{}{"vm_name": "a/b"}, nil, `vm_name "a/b"`},

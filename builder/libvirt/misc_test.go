@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/packer-plugin-sdk/communicator"
+	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	registryimage "github.com/hashicorp/packer-plugin-sdk/packer/registry/image"
 )
 
@@ -127,5 +129,19 @@ func TestGeneralizeDefaultsOn(t *testing.T) {
 		if c.enabled() != tt.want {
 			t.Errorf("generalize %v: enabled = %v", tt.v, c.enabled())
 		}
+	}
+}
+
+func TestDebugKeyIsOwnerOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "build.pem")
+	r, state, _ := testRun(t, nil)
+	r.config.Comm.SSHPrivateKey = []byte("-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n")
+	step := &stepDumpSSHKey{communicator.StepDumpSSHKey{Path: path, SSH: &r.config.Comm.SSH}}
+	if got := runSteps(t, state, step); got != multistep.ActionContinue {
+		t.Fatalf("halted: %s", stateError(state))
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("debug key mode = %v (%v), want 0600", fi.Mode().Perm(), err)
 	}
 }

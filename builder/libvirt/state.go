@@ -6,6 +6,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 	"github.com/packer-centos/packer-plugin-centos/internal/guest"
 )
 
@@ -22,20 +23,22 @@ type buildRun struct {
 	workDir      guest.WorkDir
 	sourceImage  string // verified local copy of the source image
 	sourceFormat string
-	diskPath     string
-	seedPath     string
+	// disk is the build disk and seed the cloud-init seed, as the
+	// hypervisor sees them (files or volumes, see guest.Storage).
+	disk domainxml.Disk
+	seed domainxml.Disk
 
 	// ISO mode: the kickstart served to the installer (read by the HTTP
 	// server's goroutine, so behind a lock), where it is served, and what
 	// boots the installer.
-	ksMu       sync.Mutex
-	kickstart  []byte
-	httpIP     string
-	httpPort   int
-	oemdrvPath string
-	kernel     string
-	initrd     string
-	stage2     string
+	ksMu      sync.Mutex
+	kickstart []byte
+	httpIP    string
+	httpPort  int
+	oemdrv    domainxml.Disk
+	kernel    string // paths on the hypervisor host
+	initrd    string
+	stage2    string
 
 	image exportedImage
 }

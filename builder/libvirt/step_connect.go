@@ -3,6 +3,7 @@ package libvirt
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/communicator"
@@ -35,7 +36,15 @@ func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multist
 	timeout := comm.SSHTimeout
 	start := time.Now()
 	r.ui.Say(fmt.Sprintf("Waiting for the guest's SSH server (ssh_timeout %s)...", timeout))
-	ip, err := r.guest.WaitForSSH(ctx, comm.SSHPort, start.Add(timeout))
+	wait := r.guest.WaitForSSH
+	if comm.SSHBastionHost != "" || comm.SSHProxyHost != "" {
+		// Through a bastion or proxy the guest is not reachable from
+		// here: learn its address, and let the SDK reach it their way.
+		wait = func(ctx context.Context, _ int, deadline time.Time) (netip.Addr, error) {
+			return r.guest.Address(ctx, deadline)
+		}
+	}
+	ip, err := wait(ctx, comm.SSHPort, start.Add(timeout))
 	if err != nil {
 		return s.failed(ctx, state, timeout, err)
 	}

@@ -13,17 +13,19 @@ import (
 
 // stepCreateDisk makes the build disk: for a cloud image a qcow2 overlay
 // over the verified source image, grown to disk_size — the source image
-// (in Packer's cache or the user's own file) is only ever read; for an ISO
-// install an empty disk of disk_size.
+// (in Packer's cache or the user's own file, or its upload to a storage
+// pool) is only ever read; for an ISO install an empty disk of disk_size.
 type stepCreateDisk struct{}
 
 func (stepCreateDisk) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
-	r.diskPath = r.workDir.Path("disk.qcow2")
+	store := r.guest.Storage
 	if r.config.iso() {
-		if err := qemuimg.CreateBlank(ctx, r.diskPath, r.config.diskSizeBytes); err != nil {
+		disk, err := store.Blank(ctx, "disk.qcow2", r.config.diskSizeBytes)
+		if err != nil {
 			return fail(state, err)
 		}
+		r.disk = disk
 		r.ui.Say(fmt.Sprintf("Build disk: %s, empty, for the installer", sizes.Format(r.config.diskSizeBytes)))
 		return multistep.ActionContinue
 	}
@@ -44,15 +46,20 @@ func (stepCreateDisk) Run(ctx context.Context, state multistep.StateBag) multist
 			r.config.DiskSize, sizes.Format(info.VirtualSize)))
 	}
 	r.sourceImage, r.sourceFormat = src, info.Format
-	if err := qemuimg.CreateOverlay(ctx, r.diskPath, src, info.Format, size); err != nil {
-		return fail(state, err)
-	}
 	if size == 0 {
 		size = info.VirtualSize
+	}
+	base, err := store.Import(ctx, src, "source."+info.Format, info.Format)
+	if err != nil {
+		return fail(state, err)
+	}
+	if r.disk, err = store.Overlay(ctx, "disk.qcow2", base, info.Format, size); err != nil {
+		return fail(state, err)
 	}
 	r.ui.Say(fmt.Sprintf("Build disk: %s over %s (%s)", sizes.Format(size), filepath.Base(src), info.Format))
 	return multistep.ActionContinue
 }
 
-// Cleanup has nothing to do: the disk lives in the working directory.
+// Cleanup has nothing to do: the disk goes with the working directory or
+// the storage step's volumes.
 func (stepCreateDisk) Cleanup(multistep.StateBag) {}

@@ -17,9 +17,11 @@ func (stepCreateDomain) Run(_ context.Context, state multistep.StateBag) multist
 	r := runOf(state)
 	cfg := r.config
 	spec := cfg.MachineConfig.Spec()
-	spec.Disks = []domainxml.Disk{{Path: r.diskPath, Format: "qcow2", Unsafe: true}}
-	if r.seedPath != "" {
-		spec.CDROMs = []string{r.seedPath}
+	disk := r.disk
+	disk.Unsafe = true
+	spec.Disks = []domainxml.Disk{disk}
+	if r.seed != (domainxml.Disk{}) {
+		spec.CDROMs = []domainxml.Disk{r.seed}
 	}
 	if err := r.guest.Start(spec, false); err != nil {
 		return fail(state, err)

@@ -17,10 +17,15 @@ func (stepCreateOEMDRV) Run(ctx context.Context, state multistep.StateBag) multi
 	if r.config.KickstartDelivery != deliverCDROM {
 		return multistep.ActionContinue
 	}
-	r.oemdrvPath = r.workDir.Path("oemdrv.iso")
-	if err := isoimage.Write(ctx, r.oemdrvPath, "OEMDRV", map[string][]byte{"ks.cfg": r.kickstartFile()}); err != nil {
+	local := r.workDir.Path("oemdrv.iso")
+	if err := isoimage.Write(ctx, local, "OEMDRV", map[string][]byte{"ks.cfg": r.kickstartFile()}); err != nil {
 		return fail(state, err)
 	}
+	disk, err := r.guest.Storage.Import(ctx, local, "oemdrv.iso", "raw")
+	if err != nil {
+		return fail(state, err)
+	}
+	r.oemdrv = disk
 	return multistep.ActionContinue
 }
 

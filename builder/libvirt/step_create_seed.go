@@ -36,14 +36,18 @@ func (stepCreateSeed) Run(ctx context.Context, state multistep.StateBag) multist
 	if key := strings.TrimSpace(string(cfg.Comm.SSHPublicKey)); key != "" {
 		seed.AuthorizedKeys = []string{key + " " + tempKeyComment}
 	}
-	r.seedPath = r.workDir.Path("seed.iso")
-	if err := seed.WriteISO(ctx, r.seedPath); err != nil {
+	local := r.workDir.Path("seed.iso")
+	if err := seed.WriteISO(ctx, local); err != nil {
 		return fail(state, fmt.Errorf("create cloud-init seed: %w", err))
+	}
+	if r.seed, err = r.guest.Storage.Import(ctx, local, "seed.iso", "raw"); err != nil {
+		return fail(state, err)
 	}
 	return multistep.ActionContinue
 }
 
-// Cleanup has nothing to do: the seed lives in the working directory.
+// Cleanup has nothing to do: the seed goes with the working directory or
+// the storage step's volumes.
 func (stepCreateSeed) Cleanup(multistep.StateBag) {}
 
 func randomHex(n int) (string, error) {

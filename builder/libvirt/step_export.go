@@ -27,7 +27,7 @@ func (stepExport) Run(ctx context.Context, state multistep.StateBag) multistep.S
 	name := cfg.VMName + "." + cfg.Format
 	out := filepath.Join(cfg.OutputDirectory, name)
 	r.ui.Say(fmt.Sprintf("Exporting %s (%s, compression %s)", out, cfg.Format, cfg.DiskCompression))
-	if err := qemuimg.Convert(ctx, r.diskPath, out, cfg.Format, cfg.DiskCompression); err != nil {
+	if err := r.guest.Storage.Export(ctx, r.disk, out, cfg.Format, cfg.DiskCompression); err != nil {
 		return fail(state, err)
 	}
 	sum, size, err := sha256File(out)

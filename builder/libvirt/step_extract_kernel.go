@@ -21,12 +21,20 @@ func (stepExtractKernel) Run(ctx context.Context, state multistep.StateBag) mult
 		return multistep.ActionContinue
 	}
 	iso := state.Get("iso_path").(string)
-	r.kernel = r.workDir.Path("vmlinuz")
-	r.initrd = r.workDir.Path("initrd.img")
-	for dst, src := range map[string]string{r.kernel: "/images/pxeboot/vmlinuz", r.initrd: "/images/pxeboot/initrd.img"} {
-		if err := isoimage.Extract(ctx, iso, src, dst); err != nil {
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"vmlinuz", &r.kernel}, {"initrd.img", &r.initrd}} {
+		local := r.workDir.Path(f.name)
+		if err := isoimage.Extract(ctx, iso, "/images/pxeboot/"+f.name, local); err != nil {
 			return fail(state, fmt.Errorf("boot_mode = \"kernel\" needs the installer's kernel: %w", err))
 		}
+		// The hypervisor reads the kernel from its own filesystem.
+		disk, err := r.guest.Storage.Import(ctx, local, f.name, "raw")
+		if err != nil {
+			return fail(state, err)
+		}
+		*f.dst = disk.Path
 	}
 	volume, err := isoimage.VolumeID(ctx, iso)
 	if err != nil {

@@ -34,11 +34,17 @@ type bootCommandData struct {
 func (stepInstall) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
 	cfg := r.config
+	iso, err := r.guest.Storage.Import(ctx, state.Get("iso_path").(string), "installer.iso", "raw")
+	if err != nil {
+		return fail(state, err)
+	}
 	spec := cfg.MachineConfig.Spec()
-	spec.Disks = []domainxml.Disk{{Path: r.diskPath, Format: "qcow2", Unsafe: true}}
-	spec.CDROMs = []string{state.Get("iso_path").(string)}
-	if r.oemdrvPath != "" {
-		spec.CDROMs = append(spec.CDROMs, r.oemdrvPath)
+	disk := r.disk
+	disk.Unsafe = true
+	spec.Disks = []domainxml.Disk{disk}
+	spec.CDROMs = []domainxml.Disk{iso}
+	if r.oemdrv != (domainxml.Disk{}) {
+		spec.CDROMs = append(spec.CDROMs, r.oemdrv)
 	}
 	spec.StopOnReboot = true
 	if cfg.BootMode == bootKernel {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 	"github.com/packer-centos/packer-plugin-centos/internal/guest"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
 )
@@ -43,7 +44,8 @@ func isoRun(t *testing.T, d *fake.Driver, change map[string]interface{}) (*build
 	r.guest.ConsoleLog = r.workDir.Path("console.log")
 	r.guest.Host.Network = fake.NATNetwork("default")
 	r.guest.Host.DomainType = "qemu"
-	r.diskPath = r.workDir.Path("disk.qcow2")
+	r.disk = domainxml.Disk{Path: r.workDir.Path("disk.qcow2"), Format: "qcow2"}
+	r.guest.Storage = guest.LocalStorage{Dir: r.workDir}
 	state.Put("iso_path", cfg.ISOURLs[0])
 	return r, state, out
 }
@@ -131,7 +133,7 @@ func TestOEMDRVCarriesTheKickstart(t *testing.T) {
 	if got := runSteps(t, state, stepRenderKickstart{}, stepCreateOEMDRV{}); got != multistep.ActionContinue {
 		t.Fatalf("halted: %s", stateError(state))
 	}
-	if _, err := os.Stat(r.oemdrvPath); err != nil {
+	if _, err := os.Stat(r.oemdrv.Path); err != nil {
 		t.Fatalf("no OEMDRV CD: %v", err)
 	}
 	if r.kickstartArg() != "" {

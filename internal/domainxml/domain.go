@@ -37,16 +37,19 @@ type Spec struct {
 	// Disks are attached as virtio disks vda, vdb, ... in order; the first
 	// one boots.
 	Disks []Disk
-	// CDROMs are read-only; on "pc" machines they sit on IDE (the only
-	// cdrom bus every guest kernel can see without extra drivers), on q35
-	// on SATA, since q35 has no IDE controller.
-	CDROMs []string
+	// CDROMs are read-only (their Format is ignored); on "pc" machines
+	// they sit on IDE (the only cdrom bus every guest kernel can see
+	// without extra drivers), on q35 on SATA, since q35 has no IDE
+	// controller.
+	CDROMs []Disk
 
 	// Network is the libvirt network the single virtio NIC joins, with MAC.
 	Network string
 	MAC     string
 
-	// ConsoleLog is the file the serial console (ttyS0) is written to.
+	// ConsoleLog is the file the serial console (ttyS0) is written to on
+	// the hypervisor host. Without it the console is a pty, which a remote
+	// client reads through libvirt (virDomainOpenConsole).
 	ConsoleLog string
 
 	// BootFromCDROM boots the first cdrom before the disk: an installer.
@@ -61,9 +64,12 @@ type Spec struct {
 	StopOnReboot bool
 }
 
-// Disk is one writable disk image.
+// Disk is one disk image: a file on the hypervisor host (Path), or a
+// volume of a storage pool (Pool and Volume).
 type Disk struct {
 	Path   string
+	Pool   string
+	Volume string
 	Format string // "qcow2" or "raw"
 	// Unsafe drops host-side flushes: right for a throwaway build disk whose
 	// content only matters after a clean guest shutdown.
@@ -168,16 +174,16 @@ func buildDevices(s Spec) *libvirtxml.DomainDeviceList {
 		dev.Disks = append(dev.Disks, libvirtxml.DomainDisk{
 			Device: "disk",
 			Driver: driver,
-			Source: &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: disk.Path}},
+			Source: source(disk),
 			Target: &libvirtxml.DomainDiskTarget{Dev: "vd" + letter(i), Bus: "virtio"},
 		})
 	}
 	bus, prefix := cdromBus(s.Machine)
-	for i, path := range s.CDROMs {
+	for i, cd := range s.CDROMs {
 		dev.Disks = append(dev.Disks, libvirtxml.DomainDisk{
 			Device:   "cdrom",
 			Driver:   &libvirtxml.DomainDiskDriver{Name: "qemu", Type: "raw"},
-			Source:   &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: path}},
+			Source:   source(cd),
 			Target:   &libvirtxml.DomainDiskTarget{Dev: prefix + letter(cdromSlot(bus, i)), Bus: bus},
 			ReadOnly: &libvirtxml.DomainDiskReadOnly{},
 		})
@@ -189,13 +195,22 @@ func buildDevices(s Spec) *libvirtxml.DomainDeviceList {
 			Model:  &libvirtxml.DomainInterfaceModel{Type: "virtio"},
 		}}
 	}
+	port := uint(0)
+	src := &libvirtxml.DomainChardevSource{Pty: &libvirtxml.DomainChardevSourcePty{}}
 	if s.ConsoleLog != "" {
-		port := uint(0)
-		src := &libvirtxml.DomainChardevSource{File: &libvirtxml.DomainChardevSourceFile{Path: s.ConsoleLog, Append: "off"}}
-		// libvirt adds the matching <console> alias for serial port 0 itself.
-		dev.Serials = []libvirtxml.DomainSerial{{Source: src, Target: &libvirtxml.DomainSerialTarget{Port: &port}}}
+		src = &libvirtxml.DomainChardevSource{File: &libvirtxml.DomainChardevSourceFile{Path: s.ConsoleLog, Append: "off"}}
 	}
+	// libvirt adds the matching <console> alias for serial port 0 itself.
+	dev.Serials = []libvirtxml.DomainSerial{{Source: src, Target: &libvirtxml.DomainSerialTarget{Port: &port}}}
 	return dev
+}
+
+// source is where a disk's data is: a volume of a pool, or a file.
+func source(d Disk) *libvirtxml.DomainDiskSource {
+	if d.Pool != "" {
+		return &libvirtxml.DomainDiskSource{Volume: &libvirtxml.DomainDiskSourceVolume{Pool: d.Pool, Volume: d.Volume}}
+	}
+	return &libvirtxml.DomainDiskSource{File: &libvirtxml.DomainDiskSourceFile{File: d.Path}}
 }
 
 // cdromBus picks the bus for cdroms and the device-name prefix that goes

@@ -20,7 +20,7 @@ func TestMarshalGolden(t *testing.T) {
 			Name: "packer-stream9-a1b2c3", Type: "qemu", Machine: "pc", MemoryMiB: 2048, VCPUs: 2,
 			Firmware:   "bios",
 			Disks:      []Disk{{Path: "/tmp/packer-centos-1/disk.qcow2", Format: "qcow2", Unsafe: true}},
-			CDROMs:     []string{"/tmp/packer-centos-1/seed.iso"},
+			CDROMs:     []Disk{{Path: "/tmp/packer-centos-1/seed.iso"}},
 			Network:    "default",
 			MAC:        "52:54:00:12:34:56",
 			ConsoleLog: "/tmp/packer-centos-1/console.log",
@@ -29,7 +29,7 @@ func TestMarshalGolden(t *testing.T) {
 			Name: "packer-stream10-ffffff", Type: "kvm", Machine: "q35", MemoryMiB: 4096, VCPUs: 4,
 			CPU: CPUHostPassthrough, Firmware: "efi",
 			Disks:      []Disk{{Path: "/var/tmp/w/disk.qcow2", Format: "qcow2"}},
-			CDROMs:     []string{"/var/tmp/w/seed.iso", "/var/tmp/w/oemdrv.iso"},
+			CDROMs:     []Disk{{Path: "/var/tmp/w/seed.iso"}, {Path: "/var/tmp/w/oemdrv.iso"}},
 			Network:    "builds",
 			MAC:        "52:54:00:aa:bb:cc",
 			ConsoleLog: "/var/tmp/w/console.log",
@@ -37,7 +37,7 @@ func TestMarshalGolden(t *testing.T) {
 		{"installer-from-cdrom", Spec{
 			Name: "packer-install-1", Type: "qemu", Machine: "pc", MemoryMiB: 2048, VCPUs: 2, Firmware: "bios",
 			Disks:         []Disk{{Path: "/w/disk.qcow2", Format: "qcow2", Unsafe: true}},
-			CDROMs:        []string{"/cache/CentOS-Stream-9-latest-x86_64-dvd1.iso", "/w/oemdrv.iso"},
+			CDROMs:        []Disk{{Path: "/cache/CentOS-Stream-9-latest-x86_64-dvd1.iso"}, {Path: "/w/oemdrv.iso"}},
 			Network:       "default",
 			MAC:           "52:54:00:00:00:09",
 			ConsoleLog:    "/w/console.log",
@@ -47,13 +47,20 @@ func TestMarshalGolden(t *testing.T) {
 		{"installer-kernel-boot", Spec{
 			Name: "packer-install-2", Type: "qemu", Machine: "pc", MemoryMiB: 2048, VCPUs: 2, Firmware: "bios",
 			Disks:        []Disk{{Path: "/w/disk.qcow2", Format: "qcow2", Unsafe: true}},
-			CDROMs:       []string{"/cache/boot.iso"},
+			CDROMs:       []Disk{{Path: "/cache/boot.iso"}},
 			Network:      "default",
 			MAC:          "52:54:00:00:00:0a",
 			Kernel:       "/w/vmlinuz",
 			Initrd:       "/w/initrd.img",
 			Cmdline:      `inst.stage2=hd:LABEL=CentOS\x207\x20x86_64 inst.ks=hd:LABEL=OEMDRV:/ks.cfg console=ttyS0,115200`,
 			StopOnReboot: true,
+		}},
+		{"pool-volumes-pty-console", Spec{
+			Name: "packer-remote-1", Type: "kvm", Machine: "pc", MemoryMiB: 2048, VCPUs: 2, Firmware: "bios",
+			CPU:     CPUHostPassthrough,
+			Disks:   []Disk{{Pool: "default", Volume: "packer-remote-1-disk.qcow2", Format: "qcow2", Unsafe: true}},
+			CDROMs:  []Disk{{Pool: "default", Volume: "packer-remote-1-seed.iso"}},
+			Network: "default", MAC: "52:54:00:00:00:0b",
 		}},
 		{"named-cpu-model-tcg", Spec{
 			Name: "packer-x", Type: "qemu", Machine: "pc", MemoryMiB: 1024, VCPUs: 1,
@@ -100,7 +107,7 @@ func TestCDROMBusFollowsMachine(t *testing.T) {
 		{"pc-q35-7.2", "sata", "sda"},
 	}
 	for _, tt := range tests {
-		d := Build(Spec{Machine: tt.machine, CDROMs: []string{"/seed.iso"}})
+		d := Build(Spec{Machine: tt.machine, CDROMs: []Disk{{Path: "/seed.iso"}}})
 		cd := d.Devices.Disks[0]
 		if cd.Target.Bus != tt.bus || cd.Target.Dev != tt.firstDev {
 			t.Errorf("machine %s: cdrom on %s/%s, want %s/%s", tt.machine, cd.Target.Bus, cd.Target.Dev, tt.bus, tt.firstDev)

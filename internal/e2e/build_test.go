@@ -181,5 +181,13 @@ build {
 	if after := fileSHA256(t, image); after != sum {
 		t.Errorf("verify changed the image: sha256 %s before, %s after", sum, after)
 	}
+	// Verify's overlay and seed never go next to the image.
+	if entries, _ := os.ReadDir(filepath.Dir(image)); len(entries) != 2 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("output directory holds %v, want only the image and its .sha256", names)
+	}
 	assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
 }

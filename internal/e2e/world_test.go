@@ -122,11 +122,21 @@ func workDir(t *testing.T) (dir, tmp string) {
 // code.
 func (w *world) packerRun(t *testing.T, dir, tmp string, timeout time.Duration, args ...string) (string, int) {
 	t.Helper()
+	return w.packerRunEnv(t, dir, tmp, timeout, nil, args...)
+}
+
+// packerRunEnv is packerRun with more environment variables.
+func (w *world) packerRunEnv(t *testing.T, dir, tmp string, timeout time.Duration, env map[string]string, args ...string) (string, int) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, w.packer, args...)
 	cmd.Dir = dir
-	cmd.Env = w.env(map[string]string{"TMPDIR": tmp, "PACKER_CACHE_DIR": filepath.Join(dir, "packer_cache")})
+	vars := map[string]string{"TMPDIR": tmp, "PACKER_CACHE_DIR": filepath.Join(dir, "packer_cache")}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cmd.Env = w.env(vars)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()

@@ -3,6 +3,7 @@ package guest
 import (
 	"fmt"
 	"log"
+	"os"
 	"time"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
@@ -18,7 +19,9 @@ func (g *Guest) Start(spec domainxml.Spec, transient bool) error {
 	spec.CPU = g.Host.CPU
 	spec.Network = g.Host.Network.Name
 	spec.MAC = g.MAC
-	spec.ConsoleLog = g.ConsoleLog
+	if g.localConsole() {
+		spec.ConsoleLog = g.ConsoleLog
+	}
 	xml, err := domainxml.Marshal(spec)
 	if err != nil {
 		return err
@@ -39,12 +42,37 @@ func (g *Guest) Start(spec domainxml.Spec, transient bool) error {
 	if err != nil {
 		return g.WithConsole(err)
 	}
+	if !g.localConsole() {
+		return g.streamConsole()
+	}
+	return nil
+}
+
+// localConsole tells whether libvirt can write the console to a file here.
+func (g *Guest) localConsole() bool { return g.Storage == nil || g.Storage.Local() }
+
+// streamConsole copies the console, through libvirt, into ConsoleLog.
+func (g *Guest) streamConsole() error {
+	f, err := os.OpenFile(g.ConsoleLog, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("console log: %w", err)
+	}
+	stop, err := g.Driver.StreamConsole(g.Name, f)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	g.stopConsole = func() { stop(); f.Close() }
 	return nil
 }
 
 // Remove forces the domain off if it still runs and undefines it, NVRAM
 // included. Problems are reported, with the command that fixes them.
 func (g *Guest) Remove() {
+	if g.stopConsole != nil {
+		g.stopConsole()
+		g.stopConsole = nil
+	}
 	if !g.created {
 		return
 	}

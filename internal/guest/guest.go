@@ -7,6 +7,7 @@ package guest
 
 import (
 	"context"
+	"io"
 	"net/netip"
 	"time"
 
@@ -30,6 +31,7 @@ type Driver interface {
 	UndefineDomain(name string) error
 	WaitStopped(ctx context.Context, name string) error
 	SendKeys(name string, codes []uint) error
+	StreamConsole(name string, w io.Writer) (stop func(), err error)
 }
 
 // UI is where a guest reports progress and problems.
@@ -46,8 +48,12 @@ type Guest struct {
 	Name string
 	// Host is what CheckHost settled.
 	Host Host
-	// ConsoleLog is the file the serial console is written to.
+	// ConsoleLog is the local file the serial console is written to.
 	ConsoleLog string
+	// Storage holds the guest's disks; a non-local one also means the
+	// console reaches ConsoleLog through libvirt rather than as a file
+	// libvirt writes.
+	Storage Storage
 
 	// MAC is the guest NIC's address, set by ReserveAddress.
 	MAC string
@@ -58,6 +64,7 @@ type Guest struct {
 	// BootStarted is when the domain was started.
 	BootStarted time.Time
 	created     bool
+	stopConsole func()
 }
 
 // reservedLease is the lease time of a DHCP reservation. Knowing it lets

@@ -171,7 +171,7 @@ func TestReserveAddressWithoutLibvirtDHCP(t *testing.T) {
 
 func testSpec(dir string) domainxml.Spec {
 	return domainxml.Spec{Machine: "pc", MemoryMiB: 1024, VCPUs: 1, Firmware: "bios",
-		Disks: []domainxml.Disk{{Path: filepath.Join(dir, "disk.qcow2"), Format: "qcow2"}}, CDROMs: []string{filepath.Join(dir, "seed.iso")}}
+		Disks: []domainxml.Disk{{Path: filepath.Join(dir, "disk.qcow2"), Format: "qcow2"}}, CDROMs: []domainxml.Disk{{Path: filepath.Join(dir, "seed.iso")}}}
 }
 
 func TestStartAndRemove(t *testing.T) {

@@ -14,9 +14,11 @@ import (
 // HypervisorConfig says which hypervisor runs the guest and where its NIC
 // is plugged in.
 type HypervisorConfig struct {
-	// The libvirt connection URI. Defaults to `qemu:///system`. Only local
-	// URIs (`qemu:///system`, `qemu:///session`) are supported: the guest's
-	// disk, seed and console log are files on this host.
+	// The libvirt connection URI. Defaults to `qemu:///system`. A remote
+	// hypervisor works too (`qemu+ssh://root@hv1/system`,
+	// `qemu+tcp://hv1/system`, `qemu+tls://hv1/system`): images, seeds and
+	// ISOs are then uploaded into `storage_pool` as volumes through
+	// libvirt, and the result downloaded. See the remote hypervisors page.
 	LibvirtURI string `mapstructure:"libvirt_uri" required:"false"`
 	// The libvirt domain type: `kvm` (hardware virtualization), `qemu`
 	// (TCG software emulation, 5-20x slower) or `auto` (the default): `kvm`
@@ -27,7 +29,20 @@ type HypervisorConfig struct {
 	// libvirt's NAT network. An address is reserved for the guest on it
 	// while it runs, so the network must be active.
 	Network string `mapstructure:"network" required:"false"`
+	// The libvirt storage pool that holds the guest's disks as volumes.
+	// Defaults to `default` for a remote `libvirt_uri`; for a local one,
+	// disks are files in a working directory on this host unless a pool
+	// is named here.
+	StoragePool string `mapstructure:"storage_pool" required:"false"`
+
+	remote bool
 }
+
+// UsePool tells whether disks go into a storage pool as volumes.
+func (c *HypervisorConfig) UsePool() bool { return c.StoragePool != "" }
+
+// Remote tells whether libvirt_uri names another host.
+func (c *HypervisorConfig) Remote() bool { return c.remote }
 
 // Prepare sets defaults and checks the hypervisor settings.
 func (c *HypervisorConfig) Prepare() []error {
@@ -35,8 +50,13 @@ func (c *HypervisorConfig) Prepare() []error {
 	if c.LibvirtURI == "" {
 		c.LibvirtURI = "qemu:///system"
 	}
-	if err := checkLibvirtURI(c.LibvirtURI); err != nil {
+	remote, err := checkLibvirtURI(c.LibvirtURI)
+	if err != nil {
 		errs = append(errs, err)
+	}
+	c.remote = remote
+	if remote && c.StoragePool == "" {
+		c.StoragePool = "default"
 	}
 	switch c.DomainType {
 	case "":
@@ -51,17 +71,23 @@ func (c *HypervisorConfig) Prepare() []error {
 	return errs
 }
 
-func checkLibvirtURI(uri string) error {
+// checkLibvirtURI checks the URI and tells whether it is remote: with a
+// host or a network transport, the hypervisor cannot read this host's
+// files.
+func checkLibvirtURI(uri string) (remote bool, err error) {
 	u, err := url.Parse(uri)
 	if err != nil || u.Scheme == "" {
-		return fmt.Errorf("libvirt_uri %q is not a URI; use e.g. qemu:///system", uri)
+		return false, fmt.Errorf("libvirt_uri %q is not a URI; use e.g. qemu:///system or qemu+ssh://root@host/system", uri)
 	}
 	driver, transport, _ := strings.Cut(u.Scheme, "+")
 	if driver != "qemu" && driver != "test" {
-		return fmt.Errorf("libvirt_uri %q: driver %q is not supported; use qemu:///system or qemu:///session", uri, driver)
+		return false, fmt.Errorf("libvirt_uri %q: driver %q is not supported; use qemu:///system, qemu:///session or qemu+ssh://host/system", uri, driver)
 	}
-	if u.Host != "" || (transport != "" && transport != "unix") {
-		return fmt.Errorf("libvirt_uri %q points at a remote hypervisor, which is not supported yet; run Packer on the hypervisor host with qemu:///system", uri)
+	switch transport {
+	case "", "unix":
+		return u.Host != "", nil
+	case "ssh", "libssh", "libssh2", "tcp", "tls":
+		return true, nil
 	}
-	return nil
+	return false, fmt.Errorf("libvirt_uri %q: transport %q is not one of ssh, libssh, libssh2, tcp, tls, unix", uri, transport)
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"sync"
+	"time"
 
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
@@ -31,31 +33,91 @@ func startEventLoop() {
 	})
 }
 
-// Conn is an open connection to a libvirt daemon.
+// Conn is a connection to a libvirt daemon. If the daemon goes away — it
+// was restarted, or a remote link dropped — the next call reconnects, so a
+// build can carry on, or at least clean up, once it is back.
 type Conn struct {
+	uri string
+
+	mu     sync.Mutex
 	c      *libvirt.Connect
-	uri    string
 	closed chan struct{}
-	once   sync.Once
 }
+
+// reconnectTimeout is how long a call waits for a vanished libvirtd to
+// come back.
+var reconnectTimeout = 60 * time.Second
 
 // Open connects to the libvirt daemon at uri.
 func Open(uri string) (*Conn, error) {
 	startEventLoop()
-	c, err := libvirt.NewConnect(uri)
-	if err != nil {
-		return nil, fmt.Errorf("connect to libvirt at %s: %w", uri, clean(err))
-	}
-	conn := &Conn{c: c, uri: uri, closed: make(chan struct{})}
-	// libvirtd restarting or a remote link dying closes the connection;
-	// waits must notice rather than hang until their timeout.
-	if err := c.RegisterCloseCallback(func(*libvirt.Connect, libvirt.ConnectCloseReason) {
-		conn.once.Do(func() { close(conn.closed) })
-	}); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("watch libvirt connection %s: %w", uri, clean(err))
+	conn := &Conn{uri: uri}
+	if err := conn.connect(); err != nil {
+		return nil, err
 	}
 	return conn, nil
+}
+
+// connect opens the connection and watches it: libvirtd restarting or a
+// remote link dying closes it, and waits must notice rather than hang.
+func (c *Conn) connect() error {
+	lc, err := libvirt.NewConnect(c.uri)
+	if err != nil {
+		return fmt.Errorf("connect to libvirt at %s: %w", c.uri, clean(err))
+	}
+	closed := make(chan struct{})
+	var once sync.Once
+	if err := lc.RegisterCloseCallback(func(*libvirt.Connect, libvirt.ConnectCloseReason) {
+		once.Do(func() { close(closed) })
+	}); err != nil {
+		lc.Close()
+		return fmt.Errorf("watch libvirt connection %s: %w", c.uri, clean(err))
+	}
+	c.c, c.closed = lc, closed
+	return nil
+}
+
+// conn returns the live connection and the channel closed when it drops,
+// reconnecting first if it already has.
+func (c *Conn) conn() (*libvirt.Connect, <-chan struct{}, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case <-c.closed:
+	default:
+		return c.c, c.closed, nil
+	}
+	_, _ = c.c.Close()
+	deadline := time.Now().Add(reconnectTimeout)
+	for {
+		err := c.connect()
+		if err == nil {
+			return c.c, c.closed, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, nil, fmt.Errorf("%w and did not come back within %s: %v", ErrConnectionLost, reconnectTimeout, err)
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// retry runs op, and once more after reconnecting if it failed because
+// the connection dropped: clean-up must still happen when libvirtd comes
+// back from a restart.
+func (c *Conn) retry(op func() error) error {
+	err := op()
+	if err == nil {
+		return nil
+	}
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	select {
+	case <-closed: // the close callback can lag the failed call a little
+	case <-time.After(2 * time.Second):
+		return err
+	}
+	return op()
 }
 
 // URI is the URI the connection was opened with.
@@ -63,6 +125,8 @@ func (c *Conn) URI() string { return c.uri }
 
 // Close ends the connection.
 func (c *Conn) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	_ = c.c.UnregisterCloseCallback()
 	if _, err := c.c.Close(); err != nil {
 		return fmt.Errorf("close libvirt connection: %w", clean(err))
@@ -73,7 +137,11 @@ func (c *Conn) Close() error {
 // KVMUsable asks libvirt whether it can run KVM guests on x86_64. The
 // reason says why not when it can't.
 func (c *Conn) KVMUsable() (bool, string) {
-	doc, err := c.c.GetDomainCapabilities("", "x86_64", "", "kvm", 0)
+	lc, _, err := c.conn()
+	if err != nil {
+		return false, err.Error()
+	}
+	doc, err := lc.GetDomainCapabilities("", "x86_64", "", "kvm", 0)
 	if err != nil {
 		return false, clean(err).Error()
 	}
@@ -89,9 +157,9 @@ func (c *Conn) KVMUsable() (bool, string) {
 
 // Network describes the named network.
 func (c *Conn) Network(name string) (Network, error) {
-	net, err := c.c.LookupNetworkByName(name)
+	net, err := c.network(name)
 	if err != nil {
-		return Network{}, fmt.Errorf("look up network %q: %w", name, clean(err))
+		return Network{}, err
 	}
 	defer net.Free()
 	doc, err := net.GetXMLDesc(0)
@@ -110,9 +178,9 @@ func (c *Conn) Network(name string) (Network, error) {
 }
 
 func (c *Conn) updateHost(network string, cmd libvirt.NetworkUpdateCommand, h DHCPHost) error {
-	net, err := c.c.LookupNetworkByName(network)
+	net, err := c.network(network)
 	if err != nil {
-		return fmt.Errorf("look up network %q: %w", network, clean(err))
+		return err
 	}
 	defer net.Free()
 	doc, err := hostXML(h)
@@ -134,7 +202,7 @@ func (c *Conn) AddDHCPHost(network string, h DHCPHost) error {
 
 // RemoveDHCPHost drops a reservation made by AddDHCPHost.
 func (c *Conn) RemoveDHCPHost(network string, h DHCPHost) error {
-	if err := c.updateHost(network, libvirt.NETWORK_UPDATE_COMMAND_DELETE, h); err != nil {
+	if err := c.retry(func() error { return c.updateHost(network, libvirt.NETWORK_UPDATE_COMMAND_DELETE, h) }); err != nil {
 		return fmt.Errorf("remove reservation of %s for %s on network %q: %w", h.IP, h.MAC, network, err)
 	}
 	return nil
@@ -142,9 +210,9 @@ func (c *Conn) RemoveDHCPHost(network string, h DHCPHost) error {
 
 // DHCPLeases lists the network's current leases.
 func (c *Conn) DHCPLeases(network string) ([]Lease, error) {
-	net, err := c.c.LookupNetworkByName(network)
+	net, err := c.network(network)
 	if err != nil {
-		return nil, fmt.Errorf("look up network %q: %w", network, clean(err))
+		return nil, err
 	}
 	defer net.Free()
 	raw, err := net.GetDHCPLeases()
@@ -193,8 +261,24 @@ func (c *Conn) InterfaceAddresses(domain string) ([]netip.Addr, error) {
 	return addrs, nil
 }
 
+func (c *Conn) network(name string) (*libvirt.Network, error) {
+	lc, _, err := c.conn()
+	if err != nil {
+		return nil, fmt.Errorf("look up network %q: %w", name, err)
+	}
+	net, err := lc.LookupNetworkByName(name)
+	if err != nil {
+		return nil, fmt.Errorf("look up network %q: %w", name, clean(err))
+	}
+	return net, nil
+}
+
 func (c *Conn) lookup(name string) (*libvirt.Domain, error) {
-	dom, err := c.c.LookupDomainByName(name)
+	lc, _, err := c.conn()
+	if err != nil {
+		return nil, fmt.Errorf("look up domain %q: %w", name, err)
+	}
+	dom, err := lc.LookupDomainByName(name)
 	if err != nil {
 		if isCode(err, libvirt.ERR_NO_DOMAIN) {
 			return nil, fmt.Errorf("domain %q: %w", name, ErrNotFound)
@@ -206,7 +290,11 @@ func (c *Conn) lookup(name string) (*libvirt.Domain, error) {
 
 // DefineDomain makes a persistent domain from XML without starting it.
 func (c *Conn) DefineDomain(xml string) error {
-	dom, err := c.c.DomainDefineXML(xml)
+	lc, _, err := c.conn()
+	if err != nil {
+		return fmt.Errorf("define domain: %w", err)
+	}
+	dom, err := lc.DomainDefineXML(xml)
 	if err != nil {
 		return fmt.Errorf("define domain: %w", clean(err))
 	}
@@ -216,7 +304,11 @@ func (c *Conn) DefineDomain(xml string) error {
 // CreateDomain boots a transient domain from XML: it exists until it
 // stops and leaves no definition behind.
 func (c *Conn) CreateDomain(xml string) error {
-	dom, err := c.c.DomainCreateXML(xml, 0)
+	lc, _, err := c.conn()
+	if err != nil {
+		return fmt.Errorf("create domain: %w", err)
+	}
+	dom, err := lc.DomainCreateXML(xml, 0)
 	if err != nil {
 		return fmt.Errorf("create domain: %w", clean(err))
 	}
@@ -252,6 +344,10 @@ func (c *Conn) ShutdownDomain(name string) error {
 // DestroyDomain powers the domain off at once; a domain that is not
 // running or does not exist is not an error.
 func (c *Conn) DestroyDomain(name string) error {
+	return c.retry(func() error { return c.destroyDomain(name) })
+}
+
+func (c *Conn) destroyDomain(name string) error {
 	dom, err := c.lookup(name)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -269,6 +365,10 @@ func (c *Conn) DestroyDomain(name string) error {
 // UndefineDomain removes a stopped domain's definition with its NVRAM;
 // a domain that does not exist is not an error.
 func (c *Conn) UndefineDomain(name string) error {
+	return c.retry(func() error { return c.undefineDomain(name) })
+}
+
+func (c *Conn) undefineDomain(name string) error {
 	dom, err := c.lookup(name)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -307,6 +407,42 @@ func (c *Conn) SendKeys(name string, codes []uint) error {
 	return nil
 }
 
+// StreamConsole copies the domain's serial console to w through libvirt
+// (virDomainOpenConsole), which works for a remote hypervisor too, until
+// the domain stops or stop is called.
+func (c *Conn) StreamConsole(name string, w io.Writer) (stop func(), err error) {
+	lc, _, err := c.conn()
+	if err != nil {
+		return nil, fmt.Errorf("open console of domain %q: %w", name, err)
+	}
+	dom, err := c.lookup(name)
+	if err != nil {
+		return nil, err
+	}
+	defer dom.Free()
+	st, err := lc.NewStream(0)
+	if err != nil {
+		return nil, fmt.Errorf("open console of domain %q: %w", name, clean(err))
+	}
+	if err := dom.OpenConsole("", st, libvirt.DOMAIN_CONSOLE_FORCE); err != nil {
+		st.Free()
+		return nil, fmt.Errorf("open console of domain %q: %w", name, clean(err))
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = io.Copy(w, streamReader{st})
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			_ = st.Abort()
+			<-done
+			_ = st.Free()
+		})
+	}, nil
+}
+
 // DomainRunning tells whether the domain is active.
 func (c *Conn) DomainRunning(name string) (bool, error) {
 	dom, err := c.lookup(name)
@@ -322,18 +458,32 @@ func (c *Conn) DomainRunning(name string) (bool, error) {
 }
 
 // WaitStopped blocks until the domain stops, using libvirt's lifecycle
-// events rather than polling.
+// events rather than polling. If libvirtd goes away meanwhile, it waits
+// for it to come back and watches again.
 func (c *Conn) WaitStopped(ctx context.Context, name string) error {
-	dom, err := c.lookup(name)
-	if errors.Is(err, ErrNotFound) {
+	for {
+		err := c.waitStopped(ctx, name)
+		if !errors.Is(err, ErrConnectionLost) || ctx.Err() != nil {
+			return err
+		}
+	}
+}
+
+func (c *Conn) waitStopped(ctx context.Context, name string) error {
+	lc, closed, err := c.conn()
+	if err != nil {
+		return fmt.Errorf("wait for domain %q to stop: %w", name, err)
+	}
+	dom, err := lc.LookupDomainByName(name)
+	if isCode(err, libvirt.ERR_NO_DOMAIN) {
 		return nil // a transient domain vanishes as it stops
 	}
 	if err != nil {
-		return err
+		return c.lost(closed, fmt.Errorf("look up domain %q: %w", name, clean(err)))
 	}
 	defer dom.Free()
 	stopped := make(chan struct{}, 1)
-	id, err := c.c.DomainEventLifecycleRegister(dom, func(_ *libvirt.Connect, _ *libvirt.Domain, ev *libvirt.DomainEventLifecycle) {
+	id, err := lc.DomainEventLifecycleRegister(dom, func(_ *libvirt.Connect, _ *libvirt.Domain, ev *libvirt.DomainEventLifecycle) {
 		if ev.Event == libvirt.DOMAIN_EVENT_STOPPED || ev.Event == libvirt.DOMAIN_EVENT_UNDEFINED {
 			select {
 			case stopped <- struct{}{}:
@@ -342,22 +492,33 @@ func (c *Conn) WaitStopped(ctx context.Context, name string) error {
 		}
 	})
 	if err != nil {
-		return fmt.Errorf("watch domain %q: %w", name, clean(err))
+		return c.lost(closed, fmt.Errorf("watch domain %q: %w", name, clean(err)))
 	}
-	defer c.c.DomainEventDeregister(id)
+	defer lc.DomainEventDeregister(id)
 	// Registered first, then checked, so a stop in between is not missed.
 	if active, err := dom.IsActive(); isCode(err, libvirt.ERR_NO_DOMAIN) || err == nil && !active {
 		return nil
 	} else if err != nil {
-		return fmt.Errorf("read state of domain %q: %w", name, clean(err))
+		return c.lost(closed, fmt.Errorf("read state of domain %q: %w", name, clean(err)))
 	}
 	select {
 	case <-stopped:
 		return nil
-	case <-c.closed:
+	case <-closed:
 		return fmt.Errorf("wait for domain %q to stop: %w", name, ErrConnectionLost)
 	case <-ctx.Done():
 		return fmt.Errorf("wait for domain %q to stop: %w", name, ctx.Err())
+	}
+}
+
+// lost marks err as a lost connection if the connection has dropped, so
+// the caller retries once libvirtd is back.
+func (c *Conn) lost(closed <-chan struct{}, err error) error {
+	select {
+	case <-closed:
+		return fmt.Errorf("%w: %w", ErrConnectionLost, err)
+	default:
+		return err
 	}
 }
 

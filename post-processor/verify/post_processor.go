@@ -82,6 +82,7 @@ func (p *PostProcessor) verify(ctx context.Context, ui packersdk.Ui, in packersd
 	if failure == nil {
 		failure = r.report.Err()
 	}
+	ui.Say(r.timings(time.Since(start)))
 	if failure != nil {
 		return in, fmt.Errorf("verify %s: %w", r.image.path, failure)
 	}
@@ -97,6 +98,7 @@ func (p *PostProcessor) steps() []multistep.Step {
 		stepImageChecks{},
 		stepCheckHost{},
 		stepWorkDir{},
+		stepStorage{},
 		stepOverlay{},
 	}
 	if cfg.cloudInit() {

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 	"github.com/packer-centos/packer-plugin-centos/internal/guest"
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 	"github.com/packer-centos/packer-plugin-centos/verifier/sshexec"
@@ -27,17 +28,27 @@ type verifyRun struct {
 	// minX86Level is what the image's CentOS release needs.
 	minX86Level int
 
-	workDir  guest.WorkDir
-	overlay  string
-	seedPath string
+	workDir guest.WorkDir
+	// overlay and seed are as the hypervisor sees them (files or volumes).
+	overlay domainxml.Disk
+	seed    domainxml.Disk
 
 	exec     *sshexec.Executor
 	bootTime time.Duration
+	// checksTime and shutdownTime are the other phases of the run.
+	checksTime   time.Duration
+	shutdownTime time.Duration
 
 	// imageResults come from the host-side image checks, guestResults
 	// from the checks run in the guest.
 	imageResults []verifier.Result
 	report       *verifier.Report
+}
+
+// timings renders the phases of the run for the build output.
+func (r *verifyRun) timings(total time.Duration) string {
+	return fmt.Sprintf("Verify timings: boot→SSH %.1fs, checks %.1fs, shutdown %.1fs (total %.1fs)",
+		r.bootTime.Seconds(), r.checksTime.Seconds(), r.shutdownTime.Seconds(), total.Seconds())
 }
 
 func runOf(state multistep.StateBag) *verifyRun {

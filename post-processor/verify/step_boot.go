@@ -19,9 +19,11 @@ func (stepBoot) Run(_ context.Context, state multistep.StateBag) multistep.StepA
 		return fail(state, err)
 	}
 	spec := r.config.MachineConfig.Spec()
-	spec.Disks = []domainxml.Disk{{Path: r.overlay, Format: "qcow2", Unsafe: true}}
-	if r.seedPath != "" {
-		spec.CDROMs = []string{r.seedPath}
+	overlay := r.overlay
+	overlay.Unsafe = true
+	spec.Disks = []domainxml.Disk{overlay}
+	if r.seed != (domainxml.Disk{}) {
+		spec.CDROMs = []domainxml.Disk{r.seed}
 	}
 	if err := r.guest.Start(spec, true); err != nil {
 		return fail(state, err)

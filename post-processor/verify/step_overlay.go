@@ -9,8 +9,9 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 )
 
-// stepOverlay layers a throwaway qcow2 over the image: the guest writes
-// only to the overlay, and qemu opens the image itself read-only.
+// stepOverlay layers a throwaway qcow2 over the image (or, with a storage
+// pool, over its upload): the guest writes only to the overlay, and qemu
+// opens the image itself read-only.
 type stepOverlay struct{}
 
 func (stepOverlay) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
@@ -19,12 +20,21 @@ func (stepOverlay) Run(ctx context.Context, state multistep.StateBag) multistep.
 	if err != nil {
 		return fail(state, err)
 	}
-	r.overlay = r.workDir.Path("overlay.qcow2")
-	if err := qemuimg.CreateOverlay(ctx, r.overlay, src, r.image.format, 0); err != nil {
+	info, err := qemuimg.ReadInfo(ctx, src)
+	if err != nil {
+		return fail(state, err)
+	}
+	store := r.guest.Storage
+	base, err := store.Import(ctx, src, "image."+r.image.format, r.image.format)
+	if err != nil {
+		return fail(state, err)
+	}
+	if r.overlay, err = store.Overlay(ctx, "overlay.qcow2", base, r.image.format, info.VirtualSize); err != nil {
 		return fail(state, err)
 	}
 	return multistep.ActionContinue
 }
 
-// Cleanup has nothing to do: the overlay lives in the working directory.
+// Cleanup has nothing to do: the overlay goes with the working directory
+// or the storage step's volumes.
 func (stepOverlay) Cleanup(multistep.StateBag) {}

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
@@ -22,7 +23,9 @@ func (stepRunChecks) Run(ctx context.Context, state multistep.StateBag) multiste
 		facts.ForbiddenKeys = []string{r.buildKey}
 	}
 	r.ui.Say(fmt.Sprintf("Running %d checks, %d at a time", len(verifier.BuiltinChecks(spec.Settings))+len(spec.Checks), spec.Settings.Parallel))
+	start := time.Now()
 	report := verifier.Verify(ctx, r.exec, spec, facts)
+	r.checksTime = time.Since(start)
 	report.Results = append(append([]verifier.Result(nil), r.imageResults...), report.Results...)
 	r.report = report
 	if ctx.Err() != nil {

@@ -28,9 +28,12 @@ func (stepSeed) Run(ctx context.Context, state multistep.StateBag) multistep.Ste
 	if key := strings.TrimSpace(string(r.config.Comm.SSHPublicKey)); key != "" {
 		seed.AuthorizedKeys = []string{key + " packer-centos-verify"}
 	}
-	r.seedPath = r.workDir.Path("seed.iso")
-	if err := seed.WriteISO(ctx, r.seedPath); err != nil {
+	local := r.workDir.Path("seed.iso")
+	if err := seed.WriteISO(ctx, local); err != nil {
 		return fail(state, fmt.Errorf("create cloud-init seed: %w", err))
+	}
+	if r.seed, err = r.guest.Storage.Import(ctx, local, "seed.iso", "raw"); err != nil {
+		return fail(state, err)
 	}
 	return multistep.ActionContinue
 }

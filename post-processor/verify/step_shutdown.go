@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 )
@@ -14,6 +15,8 @@ type stepShutdown struct{}
 
 func (stepShutdown) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
+	start := time.Now()
+	defer func() { r.shutdownTime = time.Since(start) }()
 	if err := r.guest.Shutdown(ctx, r.config.ShutdownTimeout, nil); err != nil {
 		if ctx.Err() != nil {
 			return multistep.ActionHalt

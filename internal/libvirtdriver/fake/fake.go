@@ -6,6 +6,7 @@ package fake
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/netip"
 	"strings"
 	"sync"
@@ -335,6 +336,16 @@ func (d *Driver) SendKeys(name string, codes []uint) error {
 	}
 	d.keys = append(d.keys, codes)
 	return nil
+}
+
+// StreamConsole writes nothing: the fake guest prints nothing.
+func (d *Driver) StreamConsole(name string, _ io.Writer) (func(), error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.record("StreamConsole " + name); err != nil {
+		return nil, err
+	}
+	return func() {}, nil
 }
 
 // Keys lists the key presses sent so far.

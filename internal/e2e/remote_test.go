@@ -1,0 +1,265 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// TestRemoteHypervisors builds and verifies through libvirt's network
+// transports — qemu+ssh through an SSH server and qemu+tcp through a TCP
+// listener, both started by the test on loopback in front of the world's
+// libvirtd — proving the builder then works with storage-pool volumes and
+// libvirt streams only: no path of this host in the domain, nothing left in
+// the pool.
+func TestRemoteHypervisors(t *testing.T) {
+	w := requireWorld(t)
+	pool := transientPool(t, w)
+	sshURI := sshTransport(t)
+	tcpURI := tcpTransport(t)
+	for _, tc := range []struct {
+		name, uri string
+		verify    bool
+	}{
+		{"qemu+ssh", sshURI, true},
+		{"qemu+tcp", tcpURI, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, tmp := workDir(t)
+			src := strings.Replace(standinSource(w, "remote", `  storage_pool = "`+pool+`"`),
+				`libvirt_uri           = "`+w.uri+`"`, `libvirt_uri           = "`+tc.uri+`"`, 1)
+			pp := ""
+			if tc.verify {
+				pp = `
+  post-processor "centos-verify" {
+    libvirt_uri  = "` + tc.uri + `"
+    storage_pool = "` + pool + `"
+    domain_type  = "qemu"
+    network      = "` + w.network + `"
+    memory       = 1024
+    ssh_timeout  = "4m"
+    check_file {
+      name     = "/etc/baked-by-packer"
+      contains = ["remote"]
+    }
+  }
+`
+			}
+			writeFile(t, filepath.Join(dir, "build.pkr.hcl"), src+`
+build {
+  sources = ["source.centos-libvirt.remote"]
+  provisioner "shell" { inline = ["echo remote | sudo tee /etc/baked-by-packer"] }
+`+pp+`
+}
+`)
+			before := takeSnapshot(t, w, tmp)
+			logFile := filepath.Join(dir, "packer.log")
+			start := time.Now()
+			out, code := w.packerRunEnv(t, dir, tmp, 15*time.Minute, map[string]string{"PACKER_LOG": "1", "PACKER_LOG_PATH": logFile}, "build", ".")
+			t.Logf("packer build over %s took %s:\n%s", tc.name, time.Since(start).Round(time.Second), out)
+			if code != 0 {
+				t.Fatalf("packer build exited %d", code)
+			}
+			if !strings.Contains(out, "Disks go into storage pool "+pool) {
+				t.Error("the build did not use the storage pool")
+			}
+			log, _ := os.ReadFile(logFile)
+			xmls := regexp.MustCompile(`(?s)<domain type=.*?</domain>`).FindAllString(string(log), -1)
+			if len(xmls) == 0 {
+				t.Fatal("no domain XML in the debug log")
+			}
+			for _, x := range xmls {
+				if strings.Contains(x, `<source file=`) || strings.Contains(x, `<serial type="file"`) || !strings.Contains(x, `<disk type="volume"`) {
+					t.Errorf("a domain refers to files of this host:\n%s", x)
+				}
+			}
+			image := filepath.Join(dir, "output-remote", "remote.qcow2")
+			line, _ := os.ReadFile(image + ".sha256")
+			if want := fileSHA256(t, image) + "  remote.qcow2\n"; string(line) != want {
+				t.Errorf("checksum file %q, want %q", line, want)
+			}
+			if got, err := openGuestDisk(t, image).file("/etc/baked-by-packer"); err != nil || got != "remote\n" {
+				t.Errorf("/etc/baked-by-packer = %q (%v)", got, err)
+			}
+			if tc.verify && !strings.Contains(out, "Verified output-remote/remote.qcow2") {
+				t.Error("verify did not run remotely")
+			}
+			if vols := volumes(t, w, pool); len(vols) != 0 {
+				t.Errorf("volumes left in pool %s: %v", pool, vols)
+			}
+			assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
+		})
+	}
+}
+
+// volumes lists the names of a pool's volumes.
+func volumes(t *testing.T, w *world, pool string) []string {
+	t.Helper()
+	var names []string
+	lines := strings.Split(virsh(t, w, "vol-list", pool), "\n")
+	for _, l := range lines[min(2, len(lines)):] { // after the header and its rule
+		if f := strings.Fields(l); len(f) > 0 {
+			names = append(names, f[0])
+		}
+	}
+	return names
+}
+
+// transientPool makes a directory storage pool for the test.
+func transientPool(t *testing.T, w *world) string {
+	t.Helper()
+	const name = "pcentos-e2e-pool"
+	dir, err := os.MkdirTemp("/var/tmp", "pcentos-pool-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	exec.Command("virsh", "-c", w.uri, "pool-destroy", name).Run()
+	virsh(t, w, "pool-create-as", name, "dir", "--target", dir)
+	t.Cleanup(func() {
+		exec.Command("virsh", "-c", w.uri, "pool-destroy", name).Run()
+		os.RemoveAll(dir)
+	})
+	return name
+}
+
+// tcpTransport listens on loopback and hands each connection to the
+// world's libvirtd socket: a qemu+tcp endpoint without TLS, for the test.
+func tcpTransport(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("unix", "/run/libvirt/libvirt-sock")
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				splice(c, u)
+			}()
+		}
+	}()
+	return fmt.Sprintf("qemu+tcp://%s/system", l.Addr())
+}
+
+func splice(a, b net.Conn) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); io.Copy(a, b); a.(interface{ CloseWrite() error }).CloseWrite() }()
+	go func() { defer wg.Done(); io.Copy(b, a); b.(interface{ CloseWrite() error }).CloseWrite() }()
+	wg.Wait()
+}
+
+// sshTransport runs an SSH server on loopback that accepts one test key
+// and runs each command with sh — what libvirt's ssh transport needs to
+// reach the world's libvirtd with virt-ssh-helper — and returns the
+// qemu+ssh URI that uses it.
+func sshTransport(t *testing.T) string {
+	t.Helper()
+	clientPub, clientPriv, _ := ed25519.GenerateKey(rand.Reader)
+	block, err := ssh.MarshalPrivateKey(clientPriv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyfile := filepath.Join(t.TempDir(), "id_ed25519")
+	if err := os.WriteFile(keyfile, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	authorized, _ := ssh.NewPublicKey(clientPub)
+	_, hostPriv, _ := ed25519.GenerateKey(rand.Reader)
+	hostKey, _ := ssh.NewSignerFromKey(hostPriv)
+	cfg := &ssh.ServerConfig{
+		PublicKeyCallback: func(_ ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+			if string(key.Marshal()) == string(authorized.Marshal()) {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("unknown key")
+		},
+	}
+	cfg.AddHostKey(hostKey)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go serveSSH(c, cfg)
+		}
+	}()
+	port := l.Addr().(*net.TCPAddr).Port
+	return fmt.Sprintf("qemu+ssh://root@127.0.0.1:%d/system?keyfile=%s&no_verify=1", port, keyfile)
+}
+
+func serveSSH(c net.Conn, cfg *ssh.ServerConfig) {
+	_, chans, reqs, err := ssh.NewServerConn(c, cfg)
+	if err != nil {
+		c.Close()
+		return
+	}
+	go ssh.DiscardRequests(reqs)
+	for nc := range chans {
+		if nc.ChannelType() != "session" {
+			nc.Reject(ssh.UnknownChannelType, "only sessions")
+			continue
+		}
+		ch, requests, err := nc.Accept()
+		if err != nil {
+			continue
+		}
+		go serveSession(ch, requests)
+	}
+}
+
+func serveSession(ch ssh.Channel, requests <-chan *ssh.Request) {
+	defer ch.Close()
+	for req := range requests {
+		if req.Type != "exec" {
+			req.Reply(false, nil)
+			continue
+		}
+		var payload struct{ Command string }
+		ssh.Unmarshal(req.Payload, &payload)
+		req.Reply(true, nil)
+		cmd := exec.Command("sh", "-c", payload.Command)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
+		status := 0
+		if err := cmd.Run(); err != nil {
+			status = 1
+			if ee, ok := err.(*exec.ExitError); ok {
+				status = ee.ExitCode()
+			}
+		}
+		ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
+		return
+	}
+}

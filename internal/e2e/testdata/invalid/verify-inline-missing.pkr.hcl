@@ -1,0 +1,14 @@
+# expect: missing required attribute "port"
+source "centos-libvirt" "x" {
+  source_image_url      = "{{IMAGE}}"
+  source_image_checksum = "sha256:{{SHA}}"
+  ssh_username          = "root"
+}
+build {
+  sources = ["source.centos-libvirt.x"]
+  post-processor "centos-verify" {
+    check_port {
+      name = "ssh"
+    }
+  }
+}

@@ -1,0 +1,15 @@
+# expect: expected an octal mode
+source "centos-libvirt" "x" {
+  source_image_url      = "{{IMAGE}}"
+  source_image_checksum = "sha256:{{SHA}}"
+  ssh_username          = "root"
+}
+build {
+  sources = ["source.centos-libvirt.x"]
+  post-processor "centos-verify" {
+    check_file {
+      name = "/etc/motd"
+      mode = "rw"
+    }
+  }
+}

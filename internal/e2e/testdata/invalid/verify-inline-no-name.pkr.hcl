@@ -1,0 +1,14 @@
+# expect: The argument "name" is required
+source "centos-libvirt" "x" {
+  source_image_url      = "{{IMAGE}}"
+  source_image_checksum = "sha256:{{SHA}}"
+  ssh_username          = "root"
+}
+build {
+  sources = ["source.centos-libvirt.x"]
+  post-processor "centos-verify" {
+    check_package {
+      installed = true
+    }
+  }
+}

@@ -1,0 +1,12 @@
+# expect: spec /nonexistent/verify.hcl: read spec
+source "centos-libvirt" "x" {
+  source_image_url      = "{{IMAGE}}"
+  source_image_checksum = "sha256:{{SHA}}"
+  ssh_username          = "root"
+}
+build {
+  sources = ["source.centos-libvirt.x"]
+  post-processor "centos-verify" {
+    spec = "/nonexistent/verify.hcl"
+  }
+}
