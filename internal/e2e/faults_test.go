@@ -63,7 +63,7 @@ build {
 }
 `)
 			before := takeSnapshot(t, w, tmp)
-			p := startPacker(t, w, dir, tmp, "build", ".")
+			p := startPacker(t, w, dir, tmp, nil, "build", ".")
 			p.waitFor(t, tc.trigger, 5*time.Minute)
 			time.Sleep(tc.after)
 			p.interrupt(t)

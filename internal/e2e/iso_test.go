@@ -101,9 +101,11 @@ build {
 `, tc.version, iso, sum, w.network, w.uri, port, port, tc.extra))
 	before := takeSnapshot(t, w, tmp)
 
-	build := startPacker(t, w, dir, tmp, "build", "-var", "root_password="+rootSecret, ".")
+	logFile := filepath.Join(dir, "packer.log")
+	build := startPacker(t, w, dir, tmp, map[string]string{"PACKER_LOG": "1", "PACKER_LOG_PATH": logFile}, "build", "-var", "root_password="+rootSecret, ".")
+	var served []string
 	if tc.http {
-		served := build.waitFor(t, regexp.MustCompile(`Serving the kickstart at (http://[0-9.]+:\d+/ks.cfg)`), 2*time.Minute)
+		served = build.waitFor(t, regexp.MustCompile(`Serving the kickstart at (http://([0-9.]+:\d+)/ks.cfg)`), 2*time.Minute)
 		ks := fetch(t, served[1])
 		if !regexp.MustCompile(`(?m)^rootpw --iscrypted \$6\$`).MatchString(ks) || strings.Contains(ks, rootSecret) {
 			t.Errorf("the served kickstart does not hold only the root password's hash:\n%s", ks)
@@ -122,6 +124,15 @@ build {
 	}
 	if strings.Contains(out, rootSecret) {
 		t.Error("the root password appears in the build output")
+	}
+	if log, err := os.ReadFile(logFile); err != nil || bytes.Contains(log, []byte(rootSecret)) {
+		t.Errorf("the root password appears in packer's debug log (or it is unreadable: %v)", err)
+	}
+	if served != nil {
+		if c, err := net.DialTimeout("tcp", served[2], time.Second); err == nil {
+			c.Close()
+			t.Errorf("the kickstart server still listens on %s after the build", served[2])
+		}
 	}
 	if tc.http {
 		reserved := regexp.MustCompile(`Reserved ([0-9.]+) for the guest`).FindStringSubmatch(out)
@@ -223,13 +234,13 @@ func (p *runningPacker) output() string {
 	return p.out.String()
 }
 
-func startPacker(t *testing.T, w *world, dir, tmp string, args ...string) *runningPacker {
+func startPacker(t *testing.T, w *world, dir, tmp string, env map[string]string, args ...string) *runningPacker {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &runningPacker{cancel: cancel, done: make(chan error, 1)}
 	p.cmd = exec.CommandContext(ctx, w.packer, args...)
 	p.cmd.Dir = dir
-	p.cmd.Env = w.env(map[string]string{"TMPDIR": tmp, "PACKER_CACHE_DIR": filepath.Join(dir, "packer_cache")})
+	p.cmd.Env = w.runEnv(dir, tmp, env)
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	// Its own process group, as a shell gives a command: Ctrl-C reaches
 	// packer's whole group (packer runs itself under a wrapper process).

@@ -30,7 +30,7 @@ build {
 }
 `)
 	before := takeSnapshot(t, w, tmp)
-	p := startPacker(t, w, dir, tmp, "build", ".")
+	p := startPacker(t, w, dir, tmp, nil, "build", ".")
 	p.waitFor(t, regexp.MustCompile(`provisioning-started`), 5*time.Minute)
 	restartLibvirtd(t, w)
 	out, code := p.wait(t, 10*time.Minute)

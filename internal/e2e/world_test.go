@@ -101,6 +101,16 @@ func (w *world) env(extra map[string]string) []string {
 	return env
 }
 
+// runEnv is the environment of a packer run in dir: its own TMPDIR and
+// cache, plus env.
+func (w *world) runEnv(dir, tmp string, env map[string]string) []string {
+	vars := map[string]string{"TMPDIR": tmp, "PACKER_CACHE_DIR": filepath.Join(dir, "packer_cache")}
+	for k, v := range env {
+		vars[k] = v
+	}
+	return w.env(vars)
+}
+
 // workDir makes a directory the guest's qemu (another user) can traverse,
 // with its own TMPDIR so leftovers of a build can be counted.
 func workDir(t *testing.T) (dir, tmp string) {
@@ -132,11 +142,7 @@ func (w *world) packerRunEnv(t *testing.T, dir, tmp string, timeout time.Duratio
 	defer cancel()
 	cmd := exec.CommandContext(ctx, w.packer, args...)
 	cmd.Dir = dir
-	vars := map[string]string{"TMPDIR": tmp, "PACKER_CACHE_DIR": filepath.Join(dir, "packer_cache")}
-	for k, v := range env {
-		vars[k] = v
-	}
-	cmd.Env = w.env(vars)
+	cmd.Env = w.runEnv(dir, tmp, env)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
