@@ -156,8 +156,10 @@ func sourceImageURL(state multistep.StateBag, cfg *Config) string {
 	if u, ok := state.GetOk("SourceImageURL"); ok {
 		return u.(string)
 	}
-	if urls := append(cfg.SourceImageURLs, cfg.ISOURLs...); len(urls) > 0 {
-		return urls[0]
+	for _, urls := range [][]string{cfg.SourceImageURLs, cfg.ISOURLs} {
+		if len(urls) > 0 {
+			return urls[0]
+		}
 	}
 	return ""
 }

@@ -20,9 +20,7 @@ type buildRun struct {
 	// guest is the build domain through its life.
 	guest *guest.Guest
 
-	workDir      guest.WorkDir
-	sourceImage  string // verified local copy of the source image
-	sourceFormat string
+	workDir guest.WorkDir
 	// disk is the build disk and seed the cloud-init seed, as the
 	// hypervisor sees them (files or volumes, see guest.Storage).
 	disk domainxml.Disk

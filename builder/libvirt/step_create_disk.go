@@ -45,7 +45,6 @@ func (stepCreateDisk) Run(ctx context.Context, state multistep.StateBag) multist
 		return fail(state, fmt.Errorf("disk_size %s is smaller than the source image's %s; disks cannot shrink",
 			r.config.DiskSize, sizes.Format(info.VirtualSize)))
 	}
-	r.sourceImage, r.sourceFormat = src, info.Format
 	if size == 0 {
 		size = info.VirtualSize
 	}

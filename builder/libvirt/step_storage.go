@@ -18,19 +18,14 @@ type stepStorage struct{}
 func (stepStorage) Run(_ context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
 	cfg := r.config
-	if !cfg.UsePool() {
-		r.guest.Storage = guest.LocalStorage{Dir: r.workDir}
-		return multistep.ActionContinue
+	store, err := guest.NewStorage(r.guest.Driver, cfg.StoragePool, r.guest.Name+"-", r.workDir)
+	if err != nil {
+		return fail(state, err)
 	}
-	pd, ok := r.guest.Driver.(guest.PoolDriver)
-	if !ok {
-		return fail(state, fmt.Errorf("this libvirt driver cannot use storage pools"))
+	r.guest.Storage = store
+	if cfg.UsePool() {
+		r.ui.Say(fmt.Sprintf("Disks go into storage pool %s", cfg.StoragePool))
 	}
-	if err := pd.CheckPool(cfg.StoragePool); err != nil {
-		return fail(state, fmt.Errorf("storage_pool: %w", err))
-	}
-	r.guest.Storage = &guest.PoolStorage{Driver: pd, Pool: cfg.StoragePool, Prefix: r.guest.Name + "-", Dir: r.workDir}
-	r.ui.Say(fmt.Sprintf("Disks go into storage pool %s", cfg.StoragePool))
 	return multistep.ActionContinue
 }
 

@@ -159,3 +159,20 @@ func (s *PoolStorage) Remove(ui UI) {
 
 // Local is false: the hypervisor may be another host.
 func (*PoolStorage) Local() bool { return false }
+
+// NewStorage picks where a run's disks live: files in dir when pool is
+// empty, else volumes of the pool, named with prefix, which must exist
+// and run.
+func NewStorage(driver Driver, pool, prefix string, dir WorkDir) (Storage, error) {
+	if pool == "" {
+		return LocalStorage{Dir: dir}, nil
+	}
+	pd, ok := driver.(PoolDriver)
+	if !ok {
+		return nil, fmt.Errorf("this libvirt driver cannot use storage pools")
+	}
+	if err := pd.CheckPool(pool); err != nil {
+		return nil, fmt.Errorf("storage_pool: %w", err)
+	}
+	return &PoolStorage{Driver: pd, Pool: pool, Prefix: prefix, Dir: dir}, nil
+}

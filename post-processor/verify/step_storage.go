@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
@@ -17,18 +16,11 @@ type stepStorage struct{}
 func (stepStorage) Run(_ context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
 	cfg := r.config
-	if !cfg.UsePool() {
-		r.guest.Storage = guest.LocalStorage{Dir: r.workDir}
-		return multistep.ActionContinue
+	store, err := guest.NewStorage(r.guest.Driver, cfg.StoragePool, r.guest.Name+"-", r.workDir)
+	if err != nil {
+		return fail(state, err)
 	}
-	pd, ok := r.guest.Driver.(guest.PoolDriver)
-	if !ok {
-		return fail(state, fmt.Errorf("this libvirt driver cannot use storage pools"))
-	}
-	if err := pd.CheckPool(cfg.StoragePool); err != nil {
-		return fail(state, fmt.Errorf("storage_pool: %w", err))
-	}
-	r.guest.Storage = &guest.PoolStorage{Driver: pd, Pool: cfg.StoragePool, Prefix: r.guest.Name + "-", Dir: r.workDir}
+	r.guest.Storage = store
 	return multistep.ActionContinue
 }
 
