@@ -1,0 +1,45 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
+)
+
+// TestEFIFirmwareFromDescriptors starts a domain the way the builder
+// describes one with firmware = "efi" — no firmware path of its own — and
+// checks that libvirt picked an OVMF build from qemu's firmware
+// descriptors, secure boot off.
+func TestEFIFirmwareFromDescriptors(t *testing.T) {
+	w := requireWorld(t)
+	descriptors, _ := filepath.Glob("/usr/share/qemu/firmware/*.json")
+	if len(descriptors) == 0 {
+		t.Skip("no qemu firmware descriptors on this host (package ovmf)")
+	}
+	name := w.domainPrefix + "efi-check"
+	xml, err := domainxml.Marshal(domainxml.Spec{Name: name, Type: "qemu", Machine: "pc", MemoryMiB: 256, VCPUs: 1, Firmware: "efi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "efi.xml")
+	writeFile(t, file, xml)
+	virsh(t, w, "create", file)
+	t.Cleanup(func() { exec.Command("virsh", "-c", w.uri, "destroy", name).Run() })
+	live := virsh(t, w, "dumpxml", name)
+	loader := regexp.MustCompile(`<loader[^>]*>([^<]+)</loader>`).FindStringSubmatch(live)
+	if loader == nil {
+		t.Fatalf("libvirt chose no firmware:\n%s", live)
+	}
+	t.Logf("libvirt chose %s", loader[1])
+	if !regexp.MustCompile(`(?i)ovmf|edk2`).MatchString(loader[1]) {
+		t.Errorf("firmware %s is not OVMF", loader[1])
+	}
+	if regexp.MustCompile(`secure=.yes`).MatchString(loader[0]) {
+		t.Errorf("secure boot is on: %s", loader[0])
+	}
+}
