@@ -23,7 +23,7 @@ func (stepCreateDomain) Run(_ context.Context, state multistep.StateBag) multist
 	if r.seed != (domainxml.Disk{}) {
 		spec.CDROMs = []domainxml.Disk{r.seed}
 	}
-	if err := r.guest.Start(spec, false); err != nil {
+	if err := r.guest.Start(spec); err != nil {
 		return fail(state, err)
 	}
 	return multistep.ActionContinue

@@ -16,11 +16,11 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 )
 
-// stepInstall runs the installer: a transient domain with the ISO (and
-// the OEMDRV CD), started from the ISO's boot menu with the typed boot
-// command or from its kernel directly, until the installer powers off or
-// reboots — a reboot ends the domain too. It must finish within
-// install_timeout.
+// stepInstall runs the installer: a domain with the ISO (and the OEMDRV
+// CD), started from the ISO's boot menu with the typed boot command or
+// from its kernel directly, until the installer powers off or reboots — a
+// reboot ends the domain too. It must finish within install_timeout; the
+// domain is then removed, and the installed disk booted on its own.
 type stepInstall struct{}
 
 // bootCommandData is what boot_command templates see.
@@ -54,7 +54,7 @@ func (stepInstall) Run(ctx context.Context, state multistep.StateBag) multistep.
 		spec.BootFromCDROM = true
 	}
 	r.ui.Say("Starting the installer")
-	if err := r.guest.Start(spec, true); err != nil {
+	if err := r.guest.Start(spec); err != nil {
 		return fail(state, err)
 	}
 	if cfg.BootMode == bootMenu {

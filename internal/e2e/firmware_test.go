@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -28,8 +29,12 @@ func TestEFIFirmwareFromDescriptors(t *testing.T) {
 	}
 	file := filepath.Join(t.TempDir(), "efi.xml")
 	writeFile(t, file, xml)
-	virsh(t, w, "create", file)
-	t.Cleanup(func() { exec.Command("virsh", "-c", w.uri, "destroy", name).Run() })
+	virsh(t, w, "define", file)
+	t.Cleanup(func() {
+		exec.Command("virsh", "-c", w.uri, "destroy", name).Run()
+		exec.Command("virsh", "-c", w.uri, "undefine", "--nvram", name).Run()
+	})
+	virsh(t, w, "start", name)
 	live := virsh(t, w, "dumpxml", name)
 	loader := regexp.MustCompile(`<loader[^>]*>([^<]+)</loader>`).FindStringSubmatch(live)
 	if loader == nil {
@@ -41,5 +46,14 @@ func TestEFIFirmwareFromDescriptors(t *testing.T) {
 	}
 	if regexp.MustCompile(`secure=.yes`).MatchString(loader[0]) {
 		t.Errorf("secure boot is on: %s", loader[0])
+	}
+	// The builder's clean-up (undefine with NVRAM) leaves no variable store.
+	nvram := regexp.MustCompile(`<nvram[^>]*>([^<]+)</nvram>`).FindStringSubmatch(live)
+	virsh(t, w, "destroy", name)
+	virsh(t, w, "undefine", "--nvram", name)
+	if nvram != nil {
+		if _, err := os.Stat(nvram[1]); !os.IsNotExist(err) {
+			t.Errorf("NVRAM %s left after undefine", nvram[1])
+		}
 	}
 }

@@ -10,10 +10,10 @@ import (
 )
 
 // Start defines and boots the domain described by spec, filling in the
-// guest's name, network, MAC and console log. A transient domain is
-// created and started at once and vanishes when it stops; a persistent
-// one stays defined (with its NVRAM) until Remove.
-func (g *Guest) Start(spec domainxml.Spec, transient bool) error {
+// guest's name, network, MAC and console log. The domain stays defined
+// until Remove, which also deletes its NVRAM: libvirt keeps the NVRAM of
+// a transient EFI domain after it is gone, so every guest is persistent.
+func (g *Guest) Start(spec domainxml.Spec) error {
 	spec.Name = g.Name
 	spec.Type = g.Host.DomainType
 	spec.CPU = g.Host.CPU
@@ -29,17 +29,11 @@ func (g *Guest) Start(spec domainxml.Spec, transient bool) error {
 	log.Printf("[DEBUG] domain XML:\n%s", xml)
 	g.UI.Say(fmt.Sprintf("Starting domain %s (%d vCPU, %d MiB)", g.Name, spec.VCPUs, spec.MemoryMiB))
 	g.BootStarted = time.Now()
-	if transient {
-		err = g.Driver.CreateDomain(xml)
-		g.created = err == nil
-	} else {
-		if err = g.Driver.DefineDomain(xml); err != nil {
-			return err
-		}
-		g.created = true
-		err = g.Driver.StartDomain(g.Name)
+	if err := g.Driver.DefineDomain(xml); err != nil {
+		return err
 	}
-	if err != nil {
+	g.created = true
+	if err := g.Driver.StartDomain(g.Name); err != nil {
 		return g.WithConsole(err)
 	}
 	if !g.localConsole() {

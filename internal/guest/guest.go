@@ -24,7 +24,6 @@ type Driver interface {
 	DHCPLeases(network string) ([]libvirtdriver.Lease, error)
 	InterfaceAddresses(domain string) ([]netip.Addr, error)
 	DefineDomain(xml string) error
-	CreateDomain(xml string) error
 	StartDomain(name string) error
 	ShutdownDomain(name string) error
 	DestroyDomain(name string) error

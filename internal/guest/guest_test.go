@@ -175,14 +175,15 @@ func testSpec(dir string) domainxml.Spec {
 }
 
 func TestStartAndRemove(t *testing.T) {
-	for _, transient := range []bool{false, true} {
-		t.Run(fmt.Sprintf("transient=%v", transient), func(t *testing.T) {
+	for _, firmware := range []string{"bios", "efi"} {
+		t.Run(firmware, func(t *testing.T) {
 			n := fake.NATNetwork("default")
 			d := fake.New(n)
 			g, _ := newGuest(t, d, n)
 			g.MAC = "52:54:00:01:02:03"
 			spec := testSpec(t.TempDir())
-			if err := g.Start(spec, transient); err != nil {
+			spec.Firmware = firmware
+			if err := g.Start(spec); err != nil {
 				t.Fatal(err)
 			}
 			dom, ok := d.Domain(g.Name)
@@ -209,7 +210,7 @@ func TestStartFailureShowsConsole(t *testing.T) {
 	d := fake.New(n)
 	d.Fail = map[string]error{"StartDomain": errors.New("Could not open disk: Permission denied")}
 	g, _ := newGuest(t, d, n)
-	err := g.Start(testSpec(t.TempDir()), false)
+	err := g.Start(testSpec(t.TempDir()))
 	if err == nil || !strings.Contains(err.Error(), "Permission denied") || !strings.Contains(err.Error(), "serial console") {
 		t.Errorf("error = %v, want the cause and a word on the console", err)
 	}
@@ -222,7 +223,7 @@ func TestStartFailureShowsConsole(t *testing.T) {
 func startedGuest(t *testing.T, d *fake.Driver) *Guest {
 	t.Helper()
 	g, _ := newGuest(t, d, fake.NATNetwork("default"))
-	if err := g.Start(testSpec(t.TempDir()), false); err != nil {
+	if err := g.Start(testSpec(t.TempDir())); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Remove)
@@ -328,7 +329,7 @@ func TestAddressFallsBackToLeases(t *testing.T) {
 	}
 	g, _ := newGuest(t, d, n)
 	g.MAC = "52:54:00:00:00:07"
-	if err := g.Start(testSpec(t.TempDir()), false); err != nil {
+	if err := g.Start(testSpec(t.TempDir())); err != nil {
 		t.Fatal(err)
 	}
 	defer g.Remove()

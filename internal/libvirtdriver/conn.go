@@ -301,20 +301,6 @@ func (c *Conn) DefineDomain(xml string) error {
 	return clean(dom.Free())
 }
 
-// CreateDomain boots a transient domain from XML: it exists until it
-// stops and leaves no definition behind.
-func (c *Conn) CreateDomain(xml string) error {
-	lc, _, err := c.conn()
-	if err != nil {
-		return fmt.Errorf("create domain: %w", err)
-	}
-	dom, err := lc.DomainCreateXML(xml, 0)
-	if err != nil {
-		return fmt.Errorf("create domain: %w", clean(err))
-	}
-	return clean(dom.Free())
-}
-
 // StartDomain boots a defined domain.
 func (c *Conn) StartDomain(name string) error {
 	dom, err := c.lookup(name)
@@ -476,7 +462,7 @@ func (c *Conn) waitStopped(ctx context.Context, name string) error {
 	}
 	dom, err := lc.LookupDomainByName(name)
 	if isCode(err, libvirt.ERR_NO_DOMAIN) {
-		return nil // a transient domain vanishes as it stops
+		return nil // gone already
 	}
 	if err != nil {
 		return c.lost(closed, fmt.Errorf("look up domain %q: %w", name, clean(err)))

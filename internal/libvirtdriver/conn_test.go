@@ -73,29 +73,16 @@ func TestConnDomainLifecycle(t *testing.T) {
 	}
 }
 
-func TestConnTransientDomainVanishes(t *testing.T) {
-	c := testConn(t)
-	const name = "packer-transient"
-	if err := c.CreateDomain(testDomainXML(t, name)); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.DestroyDomain(name); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.WaitStopped(context.Background(), name); err != nil {
-		t.Errorf("WaitStopped on a vanished transient domain: %v", err)
-	}
-	if _, err := c.DomainRunning(name); !errors.Is(err, ErrNotFound) {
-		t.Errorf("transient domain still there: %v", err)
-	}
-}
-
 func TestConnWaitStoppedHonoursContext(t *testing.T) {
 	c := testConn(t)
 	const name = "packer-wait"
-	if err := c.CreateDomain(testDomainXML(t, name)); err != nil {
+	if err := c.DefineDomain(testDomainXML(t, name)); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.StartDomain(name); err != nil {
+		t.Fatal(err)
+	}
+	defer c.UndefineDomain(name)
 	defer c.DestroyDomain(name)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()

@@ -8,8 +8,8 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 )
 
-// stepBoot reserves the guest's address and boots a transient domain on
-// the overlay. Cleanup forces it off, which also makes it vanish, and
+// stepBoot reserves the guest's address and boots a throwaway domain on
+// the overlay. Cleanup forces it off, undefines it with its NVRAM and
 // gives the address back.
 type stepBoot struct{}
 
@@ -25,7 +25,7 @@ func (stepBoot) Run(_ context.Context, state multistep.StateBag) multistep.StepA
 	if r.seed != (domainxml.Disk{}) {
 		spec.CDROMs = []domainxml.Disk{r.seed}
 	}
-	if err := r.guest.Start(spec, true); err != nil {
+	if err := r.guest.Start(spec); err != nil {
 		return fail(state, err)
 	}
 	return multistep.ActionContinue

@@ -39,10 +39,9 @@ type Driver struct {
 
 // Domain is a defined domain.
 type Domain struct {
-	XML       libvirtxml.Domain
-	Running   bool
-	stopped   chan struct{}
-	transient bool
+	XML     libvirtxml.Domain
+	Running bool
+	stopped chan struct{}
 }
 
 // New returns a fake with the networks given.
@@ -131,9 +130,6 @@ func (d *Driver) Stop(name string) {
 	if dom, ok := d.domains[name]; ok && dom.Running {
 		dom.Running = false
 		close(dom.stopped)
-		if dom.transient {
-			delete(d.domains, name)
-		}
 	}
 }
 
@@ -249,19 +245,6 @@ func (d *Driver) DefineDomain(doc string) error {
 	return nil
 }
 
-// CreateDomain defines and starts a transient domain, which Stop removes.
-func (d *Driver) CreateDomain(doc string) error {
-	if err := d.DefineDomain(doc); err != nil {
-		return err
-	}
-	var x libvirtxml.Domain
-	_ = x.Unmarshal(doc)
-	d.mu.Lock()
-	d.domains[x.Name].transient = true
-	d.mu.Unlock()
-	return d.StartDomain(x.Name)
-}
-
 // StartDomain marks the domain running and calls OnStart.
 func (d *Driver) StartDomain(name string) error {
 	d.mu.Lock()
@@ -363,7 +346,7 @@ func (d *Driver) WaitStopped(ctx context.Context, name string) error {
 		return err
 	}
 	dom, ok := d.domains[name]
-	if !ok || !dom.Running { // a transient domain vanishes as it stops
+	if !ok || !dom.Running {
 		d.mu.Unlock()
 		return nil
 	}
