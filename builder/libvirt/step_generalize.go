@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 
 // generalizeScript leaves the guest ready for a first boot. It is POSIX
@@ -52,7 +53,7 @@ func (stepGeneralize) Run(ctx context.Context, state multistep.StateBag) multist
 	}
 	r.ui.Say("Generalizing the image for its first boot")
 	comm := state.Get("communicator").(packersdk.Communicator)
-	cmd := "sh -c " + shellQuote(generalizeScript)
+	cmd := "sh -c " + verifier.ShellQuote(generalizeScript)
 	if r.config.Comm.SSHUsername != "root" {
 		cmd = "sudo -n " + cmd
 	}

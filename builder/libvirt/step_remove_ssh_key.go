@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+	"github.com/packer-centos/packer-plugin-centos/verifier"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -75,15 +76,11 @@ for home in $(getent passwd | cut -d: -f6 | sort -u) /root; do
   if grep -qF "$key" "$f"; then echo "key still in $f"; found=1; fi
 done
 exit $found`
-	cmd := "sh -c " + shellQuote(script)
+	cmd := "sh -c " + verifier.ShellQuote(script)
 	if sudo {
 		cmd = "sudo -n " + cmd
 	}
 	return cmd
-}
-
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
 
 // quietUi keeps the script's own output out of the build log; errors
