@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
+	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
 )
 
 // TestEFIFirmwareFromDescriptors starts a domain the way the builder
@@ -47,11 +48,23 @@ func TestEFIFirmwareFromDescriptors(t *testing.T) {
 	if regexp.MustCompile(`secure=.yes`).MatchString(loader[0]) {
 		t.Errorf("secure boot is on: %s", loader[0])
 	}
-	// The builder's clean-up (undefine with NVRAM) leaves no variable store.
+	// The driver's clean-up, the one every build and verify ends with,
+	// leaves no variable store behind.
 	nvram := regexp.MustCompile(`<nvram[^>]*>([^<]+)</nvram>`).FindStringSubmatch(live)
-	virsh(t, w, "destroy", name)
-	virsh(t, w, "undefine", "--nvram", name)
-	if nvram != nil {
+	c, err := libvirtdriver.Open(w.uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.DestroyDomain(name); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UndefineDomain(name); err != nil {
+		t.Fatal(err)
+	}
+	if nvram == nil {
+		t.Errorf("the EFI domain has no NVRAM:\n%s", live)
+	} else {
 		if _, err := os.Stat(nvram[1]); !os.IsNotExist(err) {
 			t.Errorf("NVRAM %s left after undefine", nvram[1])
 		}
