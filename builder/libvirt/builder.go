@@ -43,7 +43,11 @@ func (b *Builder) Run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook)
 	if err != nil {
 		return nil, fmt.Errorf("%w; check that libvirtd runs and libvirt_uri is right", err)
 	}
-	defer conn.Close()
+	defer func() {
+		if err := conn.Close(); err != nil {
+			ui.Error(fmt.Sprintf("Warning: %v", err))
+		}
+	}()
 	return b.run(ctx, ui, hook, conn)
 }
 

@@ -3,20 +3,15 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -211,93 +206,4 @@ func rawContains(t *testing.T, path, s string) bool {
 			t.Fatal(err)
 		}
 	}
-}
-
-// runningPacker is a packer command the test watches while it runs.
-type runningPacker struct {
-	cmd    *exec.Cmd
-	cancel context.CancelFunc
-	mu     sync.Mutex
-	out    bytes.Buffer
-	done   chan error
-}
-
-func (p *runningPacker) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.Write(b)
-}
-
-func (p *runningPacker) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.out.String()
-}
-
-func startPacker(t *testing.T, w *world, dir, tmp string, env map[string]string, args ...string) *runningPacker {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	p := &runningPacker{cancel: cancel, done: make(chan error, 1)}
-	p.cmd = exec.CommandContext(ctx, w.packer, args...)
-	p.cmd.Dir = dir
-	p.cmd.Env = w.runEnv(dir, tmp, env)
-	p.cmd.Stdout, p.cmd.Stderr = p, p
-	// Its own process group, as a shell gives a command: Ctrl-C reaches
-	// packer's whole group (packer runs itself under a wrapper process).
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.done <- p.cmd.Wait() }()
-	t.Cleanup(cancel)
-	return p
-}
-
-// interrupt does what Ctrl-C in a terminal does: SIGINT to the process
-// group.
-func (p *runningPacker) interrupt(t *testing.T) {
-	t.Helper()
-	if err := syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT); err != nil {
-		t.Fatalf("interrupt packer: %v", err)
-	}
-}
-
-// waitFor waits until the output matches re and returns the match.
-func (p *runningPacker) waitFor(t *testing.T, re *regexp.Regexp, timeout time.Duration) []string {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		sc := bufio.NewScanner(strings.NewReader(p.output()))
-		for sc.Scan() {
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				return m
-			}
-		}
-		select {
-		case err := <-p.done:
-			p.done <- err
-			t.Fatalf("packer ended (%v) before printing %s:\n%s", err, re, p.output())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	t.Fatalf("packer did not print %s within %s:\n%s", re, timeout, p.output())
-	return nil
-}
-
-// wait waits for packer to end and returns its output and exit code.
-func (p *runningPacker) wait(t *testing.T, timeout time.Duration) (string, int) {
-	t.Helper()
-	select {
-	case err := <-p.done:
-		if ee, ok := err.(*exec.ExitError); ok {
-			return p.output(), ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("run packer: %v", err)
-		}
-		return p.output(), 0
-	case <-time.After(timeout):
-		p.cancel()
-		t.Fatalf("packer timed out after %s:\n%s", timeout, p.output())
-	}
-	return "", 0
 }

@@ -75,6 +75,9 @@ build {
 			if code != 0 {
 				t.Fatalf("packer build exited %d", code)
 			}
+			if strings.Contains(out, "close libvirt connection") {
+				t.Error("the connection did not close cleanly at the end")
+			}
 			if !strings.Contains(out, "Disks go into storage pool "+pool) {
 				t.Error("the build did not use the storage pool")
 			}
@@ -251,9 +254,20 @@ func serveSession(ch ssh.Channel, requests <-chan *ssh.Request) {
 		ssh.Unmarshal(req.Payload, &payload)
 		req.Reply(true, nil)
 		cmd := exec.Command("sh", "-c", payload.Command)
-		cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
+		cmd.Stdout, cmd.Stderr = ch, ch.Stderr()
+		// Like sshd, end the session when the command exits, even though
+		// the client has not closed its input: the input is copied apart
+		// from Wait, which would otherwise wait for the client forever.
+		stdin, err := cmd.StdinPipe()
+		if err == nil {
+			err = cmd.Start()
+		}
+		if err == nil {
+			go func() { io.Copy(stdin, ch); stdin.Close() }()
+			err = cmd.Wait()
+		}
 		status := 0
-		if err := cmd.Run(); err != nil {
+		if err != nil {
 			status = 1
 			if ee, ok := err.(*exec.ExitError); ok {
 				status = ee.ExitCode()

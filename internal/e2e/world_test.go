@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -138,24 +137,7 @@ func (w *world) packerRun(t *testing.T, dir, tmp string, timeout time.Duration, 
 // packerRunEnv is packerRun with more environment variables.
 func (w *world) packerRunEnv(t *testing.T, dir, tmp string, timeout time.Duration, env map[string]string, args ...string) (string, int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, w.packer, args...)
-	cmd.Dir = dir
-	cmd.Env = w.runEnv(dir, tmp, env)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		t.Fatalf("packer %s timed out after %s:\n%s", strings.Join(args, " "), timeout, out.String())
-	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run packer: %v", err)
-	}
-	return out.String(), code
+	return startPacker(t, w, dir, tmp, env, args...).wait(t, timeout)
 }
 
 func writeFile(t *testing.T, path, content string) {

@@ -123,15 +123,37 @@ func (c *Conn) retry(op func() error) error {
 // URI is the URI the connection was opened with.
 func (c *Conn) URI() string { return c.uri }
 
-// Close ends the connection.
+// closeTimeout bounds how long Close waits for the daemon to answer: a
+// remote link whose far end is gone must not hold up a finished build.
+var closeTimeout = 15 * time.Second
+
+// Close ends the connection. If the daemon does not answer in time, Close
+// gives up on it and says so.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_ = c.c.UnregisterCloseCallback()
-	if _, err := c.c.Close(); err != nil {
-		return fmt.Errorf("close libvirt connection: %w", clean(err))
+	lc := c.c
+	return within(closeTimeout, "close libvirt connection "+c.uri, func() error {
+		_, err := lc.Close()
+		return clean(err)
+	})
+}
+
+// within runs op and waits at most d for it. Past that it returns an
+// error naming what was being done, and leaves op to finish on its own.
+func within(d time.Duration, what string, op func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- op() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	case <-time.After(d):
+		return fmt.Errorf("%s: no answer within %s, gave up waiting", what, d)
 	}
-	return nil
 }
 
 // KVMUsable asks libvirt whether it can run KVM guests on x86_64. The

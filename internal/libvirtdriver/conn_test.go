@@ -3,6 +3,7 @@ package libvirtdriver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +116,27 @@ func TestConnErrorsAreReadable(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "connect to libvirt at qemu:///system?socket=/nonexistent/sock") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestWithin(t *testing.T) {
+	failed := errors.New("daemon said no")
+	block := make(chan struct{})
+	defer close(block)
+	for _, tc := range []struct {
+		name string
+		op   func() error
+		want string // "" for no error
+	}{
+		{"answers", func() error { return nil }, ""},
+		{"answers with an error", func() error { return failed }, "close it: daemon said no"},
+		{"never answers", func() error { <-block; return nil }, "close it: no answer within 50ms, gave up waiting"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := within(50*time.Millisecond, "close it", tc.op)
+			if got := fmt.Sprint(err); tc.want == "" && err != nil || tc.want != "" && got != tc.want {
+				t.Errorf("within = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }

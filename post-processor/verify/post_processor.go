@@ -44,7 +44,11 @@ func (p *PostProcessor) PostProcess(ctx context.Context, ui packersdk.Ui, in pac
 	if err != nil {
 		return in, true, false, fmt.Errorf("verify: %w; check that libvirtd runs and libvirt_uri is right", err)
 	}
-	defer conn.Close()
+	defer func() {
+		if err := conn.Close(); err != nil {
+			ui.Error(fmt.Sprintf("Warning: %v", err))
+		}
+	}()
 	out, err := p.verify(ctx, ui, in, conn)
 	return out, true, true, err
 }
