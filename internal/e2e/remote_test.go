@@ -145,6 +145,22 @@ func transientPool(t *testing.T, w *world) string {
 // world's libvirtd socket: a qemu+tcp endpoint without TLS, for the test.
 func tcpTransport(t *testing.T) string {
 	t.Helper()
+	addr := serveLoopback(t, func(c net.Conn) {
+		defer c.Close()
+		u, err := net.Dial("unix", "/run/libvirt/libvirt-sock")
+		if err != nil {
+			return
+		}
+		defer u.Close()
+		splice(c, u)
+	})
+	return fmt.Sprintf("qemu+tcp://%s/system", addr)
+}
+
+// serveLoopback listens on a free loopback port for the rest of the test
+// and hands each connection to serve, on its own goroutine.
+func serveLoopback(t *testing.T, serve func(net.Conn)) *net.TCPAddr {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -156,18 +172,10 @@ func tcpTransport(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				u, err := net.Dial("unix", "/run/libvirt/libvirt-sock")
-				if err != nil {
-					return
-				}
-				defer u.Close()
-				splice(c, u)
-			}()
+			go serve(c)
 		}
 	}()
-	return fmt.Sprintf("qemu+tcp://%s/system", l.Addr())
+	return l.Addr().(*net.TCPAddr)
 }
 
 func splice(a, b net.Conn) {
@@ -205,21 +213,7 @@ func sshTransport(t *testing.T) string {
 		},
 	}
 	cfg.AddHostKey(hostKey)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go serveSSH(c, cfg)
-		}
-	}()
-	port := l.Addr().(*net.TCPAddr).Port
+	port := serveLoopback(t, func(c net.Conn) { serveSSH(c, cfg) }).Port
 	return fmt.Sprintf("qemu+ssh://root@127.0.0.1:%d/system?keyfile=%s&no_verify=1", port, keyfile)
 }
 

@@ -352,50 +352,46 @@ func (c *Conn) ShutdownDomain(name string) error {
 // DestroyDomain powers the domain off at once; a domain that is not
 // running or does not exist is not an error.
 func (c *Conn) DestroyDomain(name string) error {
-	return c.retry(func() error { return c.destroyDomain(name) })
-}
-
-func (c *Conn) destroyDomain(name string) error {
-	dom, err := c.lookup(name)
-	if errors.Is(err, ErrNotFound) {
+	return c.onExistingDomain(name, func(dom *libvirt.Domain) error {
+		if err := dom.Destroy(); err != nil && !isCode(err, libvirt.ERR_OPERATION_INVALID) {
+			return fmt.Errorf("force off domain %q: %w", name, clean(err))
+		}
 		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer dom.Free()
-	if err := dom.Destroy(); err != nil && !isCode(err, libvirt.ERR_OPERATION_INVALID) {
-		return fmt.Errorf("force off domain %q: %w", name, clean(err))
-	}
-	return nil
+	})
 }
 
 // UndefineDomain removes a stopped domain's definition with its NVRAM;
 // a domain that does not exist is not an error.
 func (c *Conn) UndefineDomain(name string) error {
-	return c.retry(func() error { return c.undefineDomain(name) })
+	return c.onExistingDomain(name, func(dom *libvirt.Domain) error {
+		flags := libvirt.DOMAIN_UNDEFINE_NVRAM | libvirt.DOMAIN_UNDEFINE_MANAGED_SAVE |
+			libvirt.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | libvirt.DOMAIN_UNDEFINE_CHECKPOINTS_METADATA
+		err := dom.UndefineFlags(flags)
+		if isCode(err, libvirt.ERR_INVALID_ARG) {
+			// Hypervisor drivers without NVRAM or checkpoints refuse the flags.
+			err = dom.Undefine()
+		}
+		if err != nil && !isCode(err, libvirt.ERR_NO_DOMAIN) {
+			return fmt.Errorf("undefine domain %q: %w", name, clean(err))
+		}
+		return nil
+	})
 }
 
-func (c *Conn) undefineDomain(name string) error {
-	dom, err := c.lookup(name)
-	if errors.Is(err, ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer dom.Free()
-	flags := libvirt.DOMAIN_UNDEFINE_NVRAM | libvirt.DOMAIN_UNDEFINE_MANAGED_SAVE |
-		libvirt.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | libvirt.DOMAIN_UNDEFINE_CHECKPOINTS_METADATA
-	err = dom.UndefineFlags(flags)
-	if isCode(err, libvirt.ERR_INVALID_ARG) {
-		// Hypervisor drivers without NVRAM or checkpoints refuse the flags.
-		err = dom.Undefine()
-	}
-	if err != nil && !isCode(err, libvirt.ERR_NO_DOMAIN) {
-		return fmt.Errorf("undefine domain %q: %w", name, clean(err))
-	}
-	return nil
+// onExistingDomain runs op on the domain, once more after a reconnect if
+// the connection dropped; a domain that does not exist is left alone.
+func (c *Conn) onExistingDomain(name string, op func(*libvirt.Domain) error) error {
+	return c.retry(func() error {
+		dom, err := c.lookup(name)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer dom.Free()
+		return op(dom)
+	})
 }
 
 // keyHold is how long a sent key is held down, as a person would.
