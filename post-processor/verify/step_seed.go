@@ -38,5 +38,6 @@ func (stepSeed) Run(ctx context.Context, state multistep.StateBag) multistep.Ste
 	return multistep.ActionContinue
 }
 
-// Cleanup has nothing to do: the seed lives in the working directory.
+// Cleanup has nothing to do: the seed goes with the working directory or
+// the storage step's volumes.
 func (stepSeed) Cleanup(multistep.StateBag) {}
