@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/shellquote"
 )
 
 // FileCheck verifies a path's existence, type, ownership, permissions and
@@ -91,7 +93,7 @@ type fileInfo struct {
 }
 
 func fileStatCommand(p string) string {
-	q := ShellQuote(p)
+	q := shellquote.Quote(p)
 	return fmt.Sprintf("[ -e %s ] || [ -L %s ] || { echo absent; exit 0; }; stat -c '%%F|%%a|%%U|%%G|%%u|%%g' -- %s", q, q, q)
 }
 
@@ -119,11 +121,11 @@ func parseFileStat(res ExecResult) (fileInfo, error) {
 }
 
 func fileContentCommand(p string) string {
-	return fmt.Sprintf("head -c %d -- %s", maxContentBytes+1, ShellQuote(p))
+	return fmt.Sprintf("head -c %d -- %s", maxContentBytes+1, shellquote.Quote(p))
 }
 
 func fileDigestCommand(p string) string {
-	return "sha256sum -- " + ShellQuote(p)
+	return "sha256sum -- " + shellquote.Quote(p)
 }
 
 // Evaluate stats the path, then reads content or digest only if asked to.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 	"strings"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/shellquote"
 )
 
 // FirewallCheck verifies that firewalld allows (or does not allow) a
@@ -58,12 +60,12 @@ const firewallStateCommand = "firewall-cmd --state"
 func (c *FirewallCheck) queryCommand() string {
 	cmd := "firewall-cmd"
 	if c.Zone != "" {
-		cmd += " --zone=" + ShellQuote(c.Zone)
+		cmd += " --zone=" + shellquote.Quote(c.Zone)
 	}
 	if c.Service != "" {
-		return cmd + " --query-service=" + ShellQuote(c.Service)
+		return cmd + " --query-service=" + shellquote.Quote(c.Service)
 	}
-	return cmd + " --query-port=" + ShellQuote(c.Port)
+	return cmd + " --query-port=" + shellquote.Quote(c.Port)
 }
 
 func (c *FirewallCheck) subject() string {

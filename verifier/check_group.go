@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"strings"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/shellquote"
 )
 
 // GroupCheck verifies a group from the guest's name service.
@@ -36,7 +38,7 @@ var groupType = checkType{
 
 // Evaluate looks the group up.
 func (c *GroupCheck) Evaluate(ctx context.Context, g *Guest) Verdict {
-	res, err := g.Run(ctx, "getent group "+ShellQuote(c.Name))
+	res, err := g.Run(ctx, "getent group "+shellquote.Quote(c.Name))
 	if err != nil {
 		return execError("getent group", err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/shellquote"
 )
 
 // HTTPCheck requests a URL from inside the guest with curl. Only local
@@ -68,7 +70,7 @@ const curlMissing = "verifier: curl not found"
 // httpCommand fetches u and prints the body, a newline and the status code.
 func httpCommand(u string, maxTime time.Duration) string {
 	return fmt.Sprintf("command -v curl >/dev/null 2>&1 || { echo '%s' >&2; exit 127; }; "+
-		"curl -sS -k --max-time %d -w '\\n%%{http_code}' %s", curlMissing, wholeSeconds(maxTime), ShellQuote(u))
+		"curl -sS -k --max-time %d -w '\\n%%{http_code}' %s", curlMissing, wholeSeconds(maxTime), shellquote.Quote(u))
 }
 
 // Evaluate fetches the URL, bounded by what is left of the check's timeout.

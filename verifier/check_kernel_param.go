@@ -3,6 +3,8 @@ package verifier
 import (
 	"context"
 	"strings"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/shellquote"
 )
 
 // KernelParamCheck verifies a sysctl value. Values are compared with runs
@@ -26,7 +28,7 @@ var kernelParamType = checkType{
 
 // Evaluate reads the key with sysctl.
 func (c *KernelParamCheck) Evaluate(ctx context.Context, g *Guest) Verdict {
-	res, err := g.Run(ctx, "sysctl -n "+ShellQuote(c.Name))
+	res, err := g.Run(ctx, "sysctl -n "+shellquote.Quote(c.Name))
 	if err != nil {
 		return execError("sysctl", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/shellquote"
 )
 
 // PackageCheck verifies that a package is (or is not) installed, optionally
@@ -45,9 +47,9 @@ var packageType = checkType{
 // epoch:version-release form.
 func packageQueryCommand(pm PackageManager, name string) string {
 	if pm == Dpkg {
-		return "dpkg-query -W -f='${db:Status-Abbrev}|${Version}\\n' " + ShellQuote(name)
+		return "dpkg-query -W -f='${db:Status-Abbrev}|${Version}\\n' " + shellquote.Quote(name)
 	}
-	return "rpm -q --qf '%{EPOCH}:%{VERSION}-%{RELEASE}\\n' " + ShellQuote(name)
+	return "rpm -q --qf '%{EPOCH}:%{VERSION}-%{RELEASE}\\n' " + shellquote.Quote(name)
 }
 
 // parseInstalledVersions interprets packageQueryCommand's result. A package

@@ -4,6 +4,8 @@ import (
 	"context"
 	"path"
 	"strings"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/shellquote"
 )
 
 // ServiceCheck verifies a systemd unit's enablement and activity. With
@@ -66,7 +68,7 @@ var enabledStates = map[string]bool{
 
 // Evaluate asks systemctl about the unit.
 func (c *ServiceCheck) Evaluate(ctx context.Context, g *Guest) Verdict {
-	unit := ShellQuote(unitName(c.Name))
+	unit := shellquote.Quote(unitName(c.Name))
 	if c.Enabled != nil {
 		res, err := g.Run(ctx, "systemctl is-enabled "+unit)
 		if err != nil {

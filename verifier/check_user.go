@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/shellquote"
 )
 
 // UserCheck verifies a user account from the guest's name service.
@@ -73,7 +75,7 @@ func getentFields(res ExecResult) ([]string, error) {
 
 // Evaluate looks the user up and, if groups are required, lists theirs.
 func (c *UserCheck) Evaluate(ctx context.Context, g *Guest) Verdict {
-	res, err := g.Run(ctx, "getent passwd "+ShellQuote(c.Name))
+	res, err := g.Run(ctx, "getent passwd "+shellquote.Quote(c.Name))
 	if err != nil {
 		return execError("getent passwd", err)
 	}
@@ -87,7 +89,7 @@ func (c *UserCheck) Evaluate(ctx context.Context, g *Guest) Verdict {
 	if v := c.judgeEntry(f); v.Status != StatusPass || f == nil || len(c.Groups) == 0 {
 		return v
 	}
-	res, err = g.Run(ctx, "id -Gn "+ShellQuote(c.Name))
+	res, err = g.Run(ctx, "id -Gn "+shellquote.Quote(c.Name))
 	if err != nil {
 		return execError("id -Gn", err)
 	}

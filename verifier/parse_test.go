@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 

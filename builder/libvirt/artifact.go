@@ -6,19 +6,8 @@ import (
 
 	registryimage "github.com/hashicorp/packer-plugin-sdk/packer/registry/image"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
-)
-
-// Keys of Artifact.State, read by the centos-verify post-processor.
-const (
-	StateImagePath     = "image_path"
-	StateFormat        = "format"
-	StateSHA256        = "sha256"
-	StateSourceImage   = "source_image"
-	StateCentOSVersion = "centos_version"
-	// StateBuildKey is the public key the build put into the guest (and
-	// removed again), so verify can prove it is gone.
-	StateBuildKey = "build_ssh_public_key"
 )
 
 // Artifact is the finished image and its checksum file.
@@ -38,7 +27,7 @@ type Artifact struct {
 }
 
 // BuilderId identifies the builder that made the artifact.
-func (*Artifact) BuilderId() string { return BuilderID }
+func (*Artifact) BuilderId() string { return artifact.BuilderID }
 
 // Files lists the image and its .sha256 file.
 func (a *Artifact) Files() []string { return []string{a.imagePath, a.imagePath + ".sha256"} }
@@ -52,21 +41,21 @@ func (a *Artifact) String() string {
 		a.format, a.imagePath, sizes.Format(a.size), sizes.Format(a.virtualSize), a.sha256)
 }
 
-// State exposes the image's facts to post-processors, and HCP Packer
-// registry metadata.
+// State exposes the image's facts to post-processors under the keys of
+// package artifact, and HCP Packer registry metadata.
 func (a *Artifact) State(name string) interface{} {
 	switch name {
-	case StateImagePath:
+	case artifact.StateImagePath:
 		return a.imagePath
-	case StateFormat:
+	case artifact.StateFormat:
 		return a.format
-	case StateSHA256:
+	case artifact.StateSHA256:
 		return a.sha256
-	case StateSourceImage:
+	case artifact.StateSourceImage:
 		return a.sourceImage
-	case StateCentOSVersion:
+	case artifact.StateCentOSVersion:
 		return a.centosVersion
-	case StateBuildKey:
+	case artifact.StateBuildKey:
 		return a.buildKey
 	case "generated_data":
 		return a.generatedData

@@ -1,5 +1,6 @@
 // Package libvirt is the centos-libvirt builder: it boots a CentOS cloud
-// image under libvirt, provisions it over SSH and exports the disk.
+// image (or installs CentOS from an ISO) under libvirt, provisions it over
+// SSH and exports the disk.
 package libvirt
 
 import (
@@ -7,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/packer-plugin-sdk/communicator"
@@ -16,11 +16,8 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/guest"
-	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
-
-// BuilderID identifies artifacts made by this builder.
-const BuilderID = "packer-centos.libvirt"
 
 // Builder is the centos-libvirt builder.
 type Builder struct {
@@ -39,30 +36,22 @@ func (b *Builder) Prepare(raws ...interface{}) ([]string, []string, error) {
 
 // Run connects to libvirt and runs the build.
 func (b *Builder) Run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook) (packersdk.Artifact, error) {
-	conn, err := libvirtdriver.Open(b.config.LibvirtURI)
+	driver, closeDriver, err := guestrun.Open(b.config.LibvirtURI, ui)
 	if err != nil {
-		return nil, fmt.Errorf("%w; check that libvirtd runs and libvirt_uri is right", err)
+		return nil, err
 	}
-	defer func() {
-		if err := conn.Close(); err != nil {
-			ui.Error(fmt.Sprintf("Warning: %v", err))
-		}
-	}()
-	return b.run(ctx, ui, hook, conn)
+	defer closeDriver()
+	return b.run(ctx, ui, hook, driver)
 }
 
 func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook, driver guest.Driver) (packersdk.Artifact, error) {
 	cfg := &b.config
-	suffix, err := randomHex(3)
+	g, err := guestrun.New(driver, ui, "packer-"+cfg.VMName+"-")
 	if err != nil {
 		return nil, err
 	}
-	r := &buildRun{
-		config:  cfg,
-		ui:      ui,
-		timings: newTimings(time.Now()),
-		guest:   &guest.Guest{Driver: driver, UI: ui, Name: "packer-" + cfg.VMName + "-" + suffix},
-	}
+	g.MinX86Level = cfg.release.MinX86Level
+	r := &buildRun{Run: g, config: cfg}
 	state := new(multistep.BasicStateBag)
 	state.Put("run", r)
 	state.Put("config", cfg)
@@ -71,7 +60,7 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 
 	runner := commonsteps.NewRunner(b.steps(), cfg.PackerConfig, ui)
 	runner.Run(ctx, state)
-	ui.Say("Phase timings: " + r.timings.String())
+	ui.Say("Phase timings: " + r.Timings.String())
 
 	if err, ok := state.GetOk("error"); ok {
 		return nil, err.(error)
@@ -97,61 +86,71 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 	}, nil
 }
 
-// steps is the build, in order.
+// steps is the build, in order. Steps that only some builds need are
+// gated here, not inside their Run.
 func (b *Builder) steps() []multistep.Step {
 	cfg := &b.config
-	steps := []multistep.Step{stepCheckHypervisor{}}
-	if cfg.iso() {
-		steps = append(steps, timed{"download", &commonsteps.StepDownload{
-			Checksum:    cfg.ISOChecksum,
-			Description: "installer ISO",
-			ResultKey:   "iso_path",
-			Url:         cfg.ISOURLs,
-			Extension:   "iso",
-		}})
-	} else {
-		steps = append(steps, timed{"download", &commonsteps.StepDownload{
-			Checksum:    cfg.SourceImageChecksum,
-			Description: "source image",
-			ResultKey:   "source_image_path",
-			Url:         cfg.SourceImageURLs,
-			Extension:   "img",
-		}})
-	}
-	steps = append(steps,
+	iso := cfg.iso()
+	return []multistep.Step{
+		&guestrun.StepCheckHost{Hypervisor: &cfg.HypervisorConfig, Machine: &cfg.MachineConfig},
+		guestrun.Timed{Name: "download", Step: cfg.downloadStep()},
 		&commonsteps.StepOutputDir{Force: cfg.PackerForce, Path: cfg.OutputDirectory},
-		stepWorkDir{},
-		stepStorage{},
-		timed{"disk", stepCreateDisk{}},
+		&guestrun.StepWorkDir{Prefix: "packer-centos-"},
+		&guestrun.StepStorage{Hypervisor: &cfg.HypervisorConfig},
+		guestrun.Timed{Name: "disk", Step: stepCreateDisk{}},
 		&communicator.StepSSHKeyGen{CommConf: &cfg.Comm, SSHTemporaryKeyPair: cfg.Comm.SSHTemporaryKeyPair},
-	)
-	if cfg.PackerDebug {
-		steps = append(steps, &stepDumpSSHKey{communicator.StepDumpSSHKey{
+		multistep.If(cfg.PackerDebug, &stepDumpSSHKey{communicator.StepDumpSSHKey{
 			Path: fmt.Sprintf("%s.pem", cfg.PackerBuildName),
 			SSH:  &cfg.Comm.SSH,
-		}})
-	}
-	if cfg.iso() {
-		steps = append(steps,
-			&stepHTTPServer{},
-			stepRenderKickstart{},
-			stepCreateOEMDRV{},
-			stepExtractKernel{},
-			stepReserveAddress{},
-			timed{"install", stepInstall{}},
-		)
-	} else {
-		steps = append(steps, stepCreateSeed{}, stepReserveAddress{})
-	}
-	return append(steps,
-		stepCreateDomain{},
+		}}),
+		// A cloud image boots by itself, given a cloud-init seed.
+		multistep.If(!iso, &guestrun.StepSeed{
+			InstancePrefix: "packer-",
+			Hostname:       cfg.Hostname,
+			UserData:       cfg.userData,
+			Comm:           &cfg.Comm,
+			KeyComment:     tempKeyComment,
+		}),
+		// From an ISO, the installer first puts the system on the disk.
+		multistep.If(iso && cfg.servesHTTP(), &stepHTTPServer{}),
+		multistep.If(iso, stepRenderKickstart{}),
+		multistep.If(iso && cfg.KickstartDelivery == deliverCDROM, stepCreateOEMDRV{}),
+		multistep.If(iso && cfg.BootMode == bootKernel, stepExtractKernel{}),
+		&guestrun.StepReserveAddress{},
+		multistep.If(iso, guestrun.Timed{Name: "install", Step: stepInstall{}}),
+		&guestrun.StepBoot{Machine: &cfg.MachineConfig},
 		&stepConnect{},
-		timed{"provision", new(commonsteps.StepProvision)},
+		guestrun.Timed{Name: "provision", Step: new(commonsteps.StepProvision)},
 		stepRemoveSSHKey{},
-		timed{"generalize", stepGeneralize{}},
-		timed{"shutdown", stepShutdown{}},
-		timed{"export", stepExport{}},
-	)
+		multistep.If(cfg.generalizes(), guestrun.Timed{Name: "generalize", Step: stepGeneralize{}}),
+		guestrun.Timed{Name: "shutdown", Step: &guestrun.StepShutdown{Timeout: cfg.ShutdownTimeout, Command: cfg.ShutdownCommand}},
+		guestrun.Timed{Name: "export", Step: stepExport{}},
+	}
+}
+
+// tempKeyComment marks the key the builder puts into the guest, so it can
+// be told apart in authorized_keys.
+const tempKeyComment = "packer-centos-build"
+
+// downloadStep fetches the installer ISO or the source image into Packer's
+// cache, checking its checksum.
+func (c *Config) downloadStep() multistep.Step {
+	if c.iso() {
+		return &commonsteps.StepDownload{
+			Checksum:    c.ISOChecksum,
+			Description: "installer ISO",
+			ResultKey:   "iso_path",
+			Url:         c.ISOURLs,
+			Extension:   "iso",
+		}
+	}
+	return &commonsteps.StepDownload{
+		Checksum:    c.SourceImageChecksum,
+		Description: "source image",
+		ResultKey:   "source_image_path",
+		Url:         c.SourceImageURLs,
+		Extension:   "img",
+	}
 }
 
 // sourceImageURL is where the build started from: the source image or

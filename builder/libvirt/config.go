@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/template/config"
 	"github.com/hashicorp/packer-plugin-sdk/template/interpolate"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestconfig"
 )
 
@@ -40,7 +41,7 @@ type Config struct {
 // Prepare decodes the raw configuration, fills in defaults and checks it.
 func (c *Config) Prepare(raws ...interface{}) ([]string, error) {
 	err := config.Decode(c, &config.DecodeOpts{
-		PluginType:         BuilderID,
+		PluginType:         artifact.BuilderID,
 		Interpolate:        true,
 		InterpolateContext: &c.ctx,
 		// The boot command is rendered when it is typed, once the

@@ -15,5 +15,5 @@ type GeneralizeConfig struct {
 	Generalize *bool `mapstructure:"generalize" required:"false"`
 }
 
-// enabled tells whether the generalize step runs.
-func (c *GeneralizeConfig) enabled() bool { return c.Generalize == nil || *c.Generalize }
+// generalizes tells whether the build generalizes the image.
+func (c *GeneralizeConfig) generalizes() bool { return c.Generalize == nil || *c.Generalize }

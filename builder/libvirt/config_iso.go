@@ -73,6 +73,12 @@ const (
 
 func (c *ISOConfig) iso() bool { return c.SourceType == sourceISO }
 
+// servesHTTP tells whether the installer needs the HTTP server: for the
+// kickstart, or for http_directory or http_content beside it.
+func (c *ISOConfig) servesHTTP() bool {
+	return c.KickstartDelivery == deliverHTTP || c.HTTPDir != "" || len(c.HTTPContent) != 0
+}
+
 // Prepare settles the source type and checks the ISO settings. ctx is the
 // configuration's interpolation context.
 func (c *ISOConfig) Prepare(ctx *interpolate.Context) (warnings []string, errs []error) {

@@ -6,21 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/communicator"
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	registryimage "github.com/hashicorp/packer-plugin-sdk/packer/registry/image"
-)
 
-func TestTimingsString(t *testing.T) {
-	tm := newTimings(time.Now())
-	tm.add("download", 1500*time.Millisecond)
-	tm.add("export", 250*time.Millisecond)
-	if got := tm.String(); !strings.HasPrefix(got, "download 1.5s, export 0.2s (total ") {
-		t.Errorf("String() = %q", got)
-	}
-}
+	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
+)
 
 func TestArtifact(t *testing.T) {
 	dir := t.TempDir()
@@ -36,8 +28,8 @@ func TestArtifact(t *testing.T) {
 		t.Errorf("Files() = %v", files)
 	}
 	for key, want := range map[string]string{
-		StateImagePath: img, StateFormat: "qcow2", StateSHA256: "abc123",
-		StateSourceImage: "https://cloud.centos.org/x.qcow2", StateCentOSVersion: "stream9",
+		artifact.StateImagePath: img, artifact.StateFormat: "qcow2", artifact.StateSHA256: "abc123",
+		artifact.StateSourceImage: "https://cloud.centos.org/x.qcow2", artifact.StateCentOSVersion: "stream9",
 	} {
 		if got := a.State(key); got != want {
 			t.Errorf("State(%q) = %v, want %q", key, got, want)
@@ -66,9 +58,10 @@ func TestKeyBlob(t *testing.T) {
 	}
 }
 
-// TestRemoveKeyCommandRuns runs the removal script with sh against two
-// home directories listed by a stand-in getent.
-func TestRemoveKeyCommandRuns(t *testing.T) {
+// TestRemoveBuildKeyScriptRuns runs the removal script with sh, as
+// rootCommand words it, against two home directories listed by a stand-in
+// getent.
+func TestRemoveBuildKeyScriptRuns(t *testing.T) {
 	dir := t.TempDir()
 	blob := "AAAAC3NzaC1lZDI1NTE5AAAAIGb0Z5QQo6oTfdKkhJmKsPs5T8x8LJmRVPtIf6PDaG3G"
 	other := "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 admin@example"
@@ -88,7 +81,7 @@ func TestRemoveKeyCommandRuns(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(bin, "getent"), []byte(getent), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("sh", "-c", removeKeyCommand(blob, false))
+	cmd := exec.Command("sh", "-c", rootCommand("root", script("remove-build-key.sh"), blob))
 	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("script failed: %v\n%s", err, out)
@@ -103,17 +96,32 @@ func TestRemoveKeyCommandRuns(t *testing.T) {
 			t.Errorf("%s authorized_keys mode changed to %v", u, fi.Mode().Perm())
 		}
 	}
-	if strings.Contains(removeKeyCommand(blob, false), "sudo") || !strings.HasPrefix(removeKeyCommand(blob, true), "sudo -n sh -c ") {
-		t.Error("sudo wrapping wrong")
+}
+
+func TestRootCommand(t *testing.T) {
+	tests := []struct {
+		user string
+		args []string
+		want string
+	}{
+		{"root", nil, "sh -c 'echo \"$1\"' sh"},
+		{"root", []string{"a b"}, "sh -c 'echo \"$1\"' sh 'a b'"},
+		{"cloud-user", []string{"it's"}, `sudo -n sh -c 'echo "$1"' sh 'it'\''s'`},
+	}
+	for _, tt := range tests {
+		if got := rootCommand(tt.user, `echo "$1"`, tt.args...); got != tt.want {
+			t.Errorf("rootCommand(%s, %q) = %s, want %s", tt.user, tt.args, got, tt.want)
+		}
 	}
 }
 
 func TestGeneralizeScriptIsValidShell(t *testing.T) {
-	if out, err := exec.Command("sh", "-n", "-c", generalizeScript).CombinedOutput(); err != nil {
+	gen := script("generalize.sh")
+	if out, err := exec.Command("sh", "-n", "-c", gen).CombinedOutput(); err != nil {
 		t.Fatalf("generalize script does not parse: %v\n%s", err, out)
 	}
 	for _, want := range []string{"/etc/ssh/ssh_host_", "/etc/machine-id", "cloud-init clean", ".bash_history", "clean all"} {
-		if !strings.Contains(generalizeScript, want) {
+		if !strings.Contains(gen, want) {
 			t.Errorf("generalize script does not handle %s", want)
 		}
 	}
@@ -126,8 +134,8 @@ func TestGeneralizeDefaultsOn(t *testing.T) {
 		want bool
 	}{{nil, true}, {&off, false}} {
 		c := GeneralizeConfig{Generalize: tt.v}
-		if c.enabled() != tt.want {
-			t.Errorf("generalize %v: enabled = %v", tt.v, c.enabled())
+		if c.generalizes() != tt.want {
+			t.Errorf("generalize %v: generalizes = %v", tt.v, c.generalizes())
 		}
 	}
 }

@@ -4,27 +4,18 @@ import (
 	"sync"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
-	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
-	"github.com/packer-centos/packer-plugin-centos/internal/guest"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
 
 // buildRun is what the steps of one build learn and hand on to each other.
 // It lives in the state bag under "run" so each step reads typed fields
-// instead of loosely named keys.
+// instead of loosely named keys; the guest's part, which the shared steps
+// use, is the embedded guestrun.Run.
 type buildRun struct {
-	config  *Config
-	ui      packersdk.Ui
-	timings *timings
-	// guest is the build domain through its life.
-	guest *guest.Guest
-
-	workDir guest.WorkDir
-	// disk is the build disk and seed the cloud-init seed, as the
-	// hypervisor sees them (files or volumes, see guest.Storage).
-	disk domainxml.Disk
-	seed domainxml.Disk
+	*guestrun.Run
+	config *Config
 
 	// ISO mode: the kickstart served to the installer (read by the HTTP
 	// server's goroutine, so behind a lock), where it is served, and what
@@ -64,11 +55,4 @@ func (r *buildRun) kickstartFile() []byte {
 
 func runOf(state multistep.StateBag) *buildRun {
 	return state.Get("run").(*buildRun)
-}
-
-// fail records err as the build's error and halts.
-func fail(state multistep.StateBag, err error) multistep.StepAction {
-	state.Put("error", err)
-	runOf(state).ui.Error(err.Error())
-	return multistep.ActionHalt
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/communicator"
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
 
 // stepConnect waits for the guest's SSH server to answer — probing it
@@ -23,10 +25,12 @@ const minLogin = 10 * time.Second
 
 func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
-	comm := &r.config.Comm
+	// A copy: the login gets what is left of ssh_timeout, the build's
+	// configuration stays as written.
+	comm := r.config.Comm
 	// In ISO mode boot_wait was for the installer's boot menu.
 	if wait := r.config.BootWait; wait > 0 && !r.config.iso() {
-		r.ui.Say(fmt.Sprintf("Waiting %s (boot_wait)...", wait))
+		r.UI.Say(fmt.Sprintf("Waiting %s (boot_wait)...", wait))
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
@@ -35,24 +39,22 @@ func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multist
 	}
 	timeout := comm.SSHTimeout
 	start := time.Now()
-	r.ui.Say(fmt.Sprintf("Waiting for the guest's SSH server (ssh_timeout %s)...", timeout))
-	wait := r.guest.WaitForSSH
+	r.UI.Say(fmt.Sprintf("Waiting for the guest's SSH server (ssh_timeout %s)...", timeout))
+	wait := r.Guest.WaitForSSH
 	if comm.SSHBastionHost != "" || comm.SSHProxyHost != "" {
 		// Through a bastion or proxy the guest is not reachable from
 		// here: learn its address, and let the SDK reach it their way.
 		wait = func(ctx context.Context, _ int, deadline time.Time) (netip.Addr, error) {
-			return r.guest.Address(ctx, deadline)
+			return r.Guest.Address(ctx, deadline)
 		}
 	}
 	ip, err := wait(ctx, comm.SSHPort, start.Add(timeout))
 	if err != nil {
 		return s.failed(ctx, state, timeout, err)
 	}
-	// Log in with what is left of ssh_timeout.
 	comm.SSHTimeout = max(timeout-time.Since(start), minLogin)
-	defer func() { comm.SSHTimeout = timeout }()
 	s.inner = &communicator.StepConnect{
-		Config:    comm,
+		Config:    &comm,
 		SSHConfig: comm.SSHConfigFunc(),
 		Host:      func(multistep.StateBag) (string, error) { return ip.String(), nil },
 	}
@@ -60,8 +62,8 @@ func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multist
 		cause, _ := state.Get("error").(error)
 		return s.failed(ctx, state, timeout, cause)
 	}
-	for _, p := range r.guest.BootPhases(time.Now()) {
-		r.timings.add(p.Name, p.D)
+	for _, p := range r.Guest.BootPhases(ctx, time.Now()) {
+		r.Timings.Add(p.Name, p.D)
 	}
 	return multistep.ActionContinue
 }
@@ -72,8 +74,8 @@ func (s *stepConnect) failed(ctx context.Context, state multistep.StateBag, time
 		return multistep.ActionHalt
 	}
 	r := runOf(state)
-	err := r.guest.DiagnoseSSH(r.config.Comm.SSHUsername, timeout, cause)
-	return fail(state, fmt.Errorf("%w (ssh_timeout)", err))
+	err := r.Guest.DiagnoseSSH(ctx, r.config.Comm.SSHUsername, timeout, cause)
+	return guestrun.Fail(state, fmt.Errorf("%w (ssh_timeout)", err))
 }
 
 func (s *stepConnect) Cleanup(state multistep.StateBag) {

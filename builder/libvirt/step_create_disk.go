@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
 )
@@ -19,43 +20,38 @@ type stepCreateDisk struct{}
 
 func (stepCreateDisk) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
-	store := r.guest.Storage
 	if r.config.iso() {
-		disk, err := store.Blank(ctx, "disk.qcow2", r.config.diskSizeBytes)
+		disk, err := r.Guest.Storage.Blank(ctx, "disk.qcow2", r.config.diskSizeBytes)
 		if err != nil {
-			return fail(state, err)
+			return guestrun.Fail(state, err)
 		}
-		r.disk = disk
-		r.ui.Say(fmt.Sprintf("Build disk: %s, empty, for the installer", sizes.Format(r.config.diskSizeBytes)))
+		r.Disk = disk
+		r.UI.Say(fmt.Sprintf("Build disk: %s, empty, for the installer", sizes.Format(r.config.diskSizeBytes)))
 		return multistep.ActionContinue
 	}
 	src, err := filepath.Abs(state.Get("source_image_path").(string))
 	if err != nil {
-		return fail(state, fmt.Errorf("locate source image: %w", err))
+		return guestrun.Fail(state, fmt.Errorf("locate source image: %w", err))
 	}
 	info, err := qemuimg.ReadInfo(ctx, src)
 	if err != nil {
-		return fail(state, err)
+		return guestrun.Fail(state, err)
 	}
 	if info.Format != "qcow2" && info.Format != "raw" {
-		return fail(state, fmt.Errorf("source image %s is %s; only qcow2 and raw images are supported", src, info.Format))
+		return guestrun.Fail(state, fmt.Errorf("source image %s is %s; only qcow2 and raw images are supported", src, info.Format))
 	}
 	size := r.config.diskSizeBytes
 	if size != 0 && size < info.VirtualSize {
-		return fail(state, fmt.Errorf("disk_size %s is smaller than the source image's %s; disks cannot shrink",
+		return guestrun.Fail(state, fmt.Errorf("disk_size %s is smaller than the source image's %s; disks cannot shrink",
 			r.config.DiskSize, sizes.Format(info.VirtualSize)))
 	}
 	if size == 0 {
 		size = info.VirtualSize
 	}
-	base, err := store.Import(ctx, src, "source."+info.Format, info.Format)
-	if err != nil {
-		return fail(state, err)
+	if err := r.OverlayDisk(ctx, src, "source."+info.Format, info.Format, size); err != nil {
+		return guestrun.Fail(state, err)
 	}
-	if r.disk, err = store.Overlay(ctx, "disk.qcow2", base, info.Format, size); err != nil {
-		return fail(state, err)
-	}
-	r.ui.Say(fmt.Sprintf("Build disk: %s over %s (%s)", sizes.Format(size), filepath.Base(src), info.Format))
+	r.UI.Say(fmt.Sprintf("Build disk: %s over %s (%s)", sizes.Format(size), filepath.Base(src), info.Format))
 	return multistep.ActionContinue
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/isoimage"
 )
 
@@ -14,16 +15,13 @@ type stepCreateOEMDRV struct{}
 
 func (stepCreateOEMDRV) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
-	if r.config.KickstartDelivery != deliverCDROM {
-		return multistep.ActionContinue
-	}
-	local := r.workDir.Path("oemdrv.iso")
+	local := r.WorkDir.Path("oemdrv.iso")
 	if err := isoimage.Write(ctx, local, "OEMDRV", map[string][]byte{"ks.cfg": r.kickstartFile()}); err != nil {
-		return fail(state, err)
+		return guestrun.Fail(state, err)
 	}
-	disk, err := r.guest.Storage.Import(ctx, local, "oemdrv.iso", "raw")
+	disk, err := r.Guest.Storage.Import(ctx, local, "oemdrv.iso", "raw")
 	if err != nil {
-		return fail(state, err)
+		return guestrun.Fail(state, err)
 	}
 	r.oemdrv = disk
 	return multistep.ActionContinue

@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/communicator"
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
 
 // stepDumpSSHKey writes the build's private key for `packer build -debug`
@@ -21,7 +23,7 @@ func (s *stepDumpSSHKey) Run(ctx context.Context, state multistep.StateBag) mult
 		return action
 	}
 	if err := os.Chmod(s.Path, 0o600); err != nil {
-		return fail(state, fmt.Errorf("restrict the debug SSH key %s: %w", s.Path, err))
+		return guestrun.Fail(state, fmt.Errorf("restrict the debug SSH key %s: %w", s.Path, err))
 	}
 	return multistep.ActionContinue
 }

@@ -2,15 +2,14 @@ package libvirt
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
 )
@@ -26,39 +25,25 @@ func (stepExport) Run(ctx context.Context, state multistep.StateBag) multistep.S
 	cfg := r.config
 	name := cfg.VMName + "." + cfg.Format
 	out := filepath.Join(cfg.OutputDirectory, name)
-	r.ui.Say(fmt.Sprintf("Exporting %s (%s, compression %s)", out, cfg.Format, cfg.DiskCompression))
-	if err := r.guest.Storage.Export(ctx, r.disk, out, cfg.Format, cfg.DiskCompression); err != nil {
-		return fail(state, err)
+	r.UI.Say(fmt.Sprintf("Exporting %s (%s, compression %s)", out, cfg.Format, cfg.DiskCompression))
+	if err := r.Guest.Storage.Export(ctx, r.Disk, out, cfg.Format, cfg.DiskCompression); err != nil {
+		return guestrun.Fail(state, err)
 	}
-	sum, size, err := sha256File(out)
+	sum, size, err := artifact.SHA256File(ctx, out)
 	if err != nil {
-		return fail(state, err)
+		return guestrun.Fail(state, err)
 	}
 	line := fmt.Sprintf("%s  %s\n", sum, name)
 	if err := os.WriteFile(out+".sha256", []byte(line), 0o644); err != nil {
-		return fail(state, fmt.Errorf("write checksum file: %w", err))
+		return guestrun.Fail(state, fmt.Errorf("write checksum file: %w", err))
 	}
 	info, err := qemuimg.ReadInfo(ctx, out)
 	if err != nil {
-		return fail(state, err)
+		return guestrun.Fail(state, err)
 	}
 	r.image = exportedImage{path: out, format: cfg.Format, sha256: sum, size: size, virtSize: info.VirtualSize}
-	r.ui.Say(fmt.Sprintf("Image %s: %s on disk, %s virtual, sha256 %s", out, sizes.Format(size), sizes.Format(info.VirtualSize), sum))
+	r.UI.Say(fmt.Sprintf("Image %s: %s on disk, %s virtual, sha256 %s", out, sizes.Format(size), sizes.Format(info.VirtualSize), sum))
 	return multistep.ActionContinue
 }
 
 func (stepExport) Cleanup(multistep.StateBag) {}
-
-func sha256File(path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, fmt.Errorf("checksum %s: %w", path, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, fmt.Errorf("checksum %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
-}

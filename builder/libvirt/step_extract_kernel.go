@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/isoimage"
 )
 
@@ -17,28 +18,25 @@ type stepExtractKernel struct{}
 
 func (stepExtractKernel) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
-	if r.config.BootMode != bootKernel {
-		return multistep.ActionContinue
-	}
 	iso := state.Get("iso_path").(string)
 	for _, f := range []struct {
 		name string
 		dst  *string
 	}{{"vmlinuz", &r.kernel}, {"initrd.img", &r.initrd}} {
-		local := r.workDir.Path(f.name)
+		local := r.WorkDir.Path(f.name)
 		if err := isoimage.Extract(ctx, iso, "/images/pxeboot/"+f.name, local); err != nil {
-			return fail(state, fmt.Errorf("boot_mode = \"kernel\" needs the installer's kernel: %w", err))
+			return guestrun.Fail(state, fmt.Errorf("boot_mode = \"kernel\" needs the installer's kernel: %w", err))
 		}
 		// The hypervisor reads the kernel from its own filesystem.
-		disk, err := r.guest.Storage.Import(ctx, local, f.name, "raw")
+		disk, err := r.Guest.Storage.Import(ctx, local, f.name, "raw")
 		if err != nil {
-			return fail(state, err)
+			return guestrun.Fail(state, err)
 		}
 		*f.dst = disk.Path
 	}
 	volume, err := isoimage.VolumeID(ctx, iso)
 	if err != nil {
-		return fail(state, err)
+		return guestrun.Fail(state, err)
 	}
 	r.stage2 = "inst.stage2=hd:LABEL=" + strings.ReplaceAll(volume, " ", `\x20`)
 	return multistep.ActionContinue

@@ -12,6 +12,8 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	"github.com/hashicorp/packer-plugin-sdk/multistep/commonsteps"
 	sdknet "github.com/hashicorp/packer-plugin-sdk/net"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
 
 // kickstartPath is where the kickstart is served.
@@ -31,15 +33,12 @@ type stepHTTPServer struct {
 func (s *stepHTTPServer) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
 	cfg := r.config
-	if cfg.KickstartDelivery != deliverHTTP && cfg.HTTPDir == "" && len(cfg.HTTPContent) == 0 {
-		return multistep.ActionContinue
-	}
 	addr := cfg.HTTPAddress
 	if cfg.bindDefault {
-		if !r.guest.Host.Network.Gateway.IsValid() {
-			return fail(state, fmt.Errorf("network %s has no IPv4 address of this host to serve the kickstart on; set http_bind_address or kickstart_delivery = \"cdrom\"", r.guest.Host.Network.Name))
+		if !r.Guest.Host.Network.Gateway.IsValid() {
+			return guestrun.Fail(state, fmt.Errorf("network %s has no IPv4 address of this host to serve the kickstart on; set http_bind_address or kickstart_delivery = \"cdrom\"", r.Guest.Host.Network.Name))
 		}
-		addr = r.guest.Host.Network.Gateway.String()
+		addr = r.Guest.Host.Network.Gateway.String()
 	}
 	// The SDK retries busy ports until its context ends; an address this
 	// host does not have would be retried forever.
@@ -47,12 +46,12 @@ func (s *stepHTTPServer) Run(ctx context.Context, state multistep.StateBag) mult
 	defer cancel()
 	l, err := sdknet.ListenRangeConfig{Min: cfg.HTTPPortMin, Max: cfg.HTTPPortMax, Addr: addr, Network: cfg.HTTPNetworkProtocol}.Listen(listenCtx)
 	if err != nil {
-		return fail(state, fmt.Errorf("start the kickstart HTTP server on %s, ports %d-%d: %w", addr, cfg.HTTPPortMin, cfg.HTTPPortMax, err))
+		return guestrun.Fail(state, fmt.Errorf("start the kickstart HTTP server on %s, ports %d-%d: %w", addr, cfg.HTTPPortMin, cfg.HTTPPortMax, err))
 	}
 	s.server = &http.Server{Handler: kickstartHandler(r, files(cfg.HTTPConfig))}
 	go s.server.Serve(l)
 	r.httpIP, r.httpPort = addr, l.Port
-	r.ui.Say(fmt.Sprintf("Serving the kickstart at http://%s%s", net.JoinHostPort(addr, fmt.Sprint(l.Port)), kickstartPath))
+	r.UI.Say(fmt.Sprintf("Serving the kickstart at http://%s%s", net.JoinHostPort(addr, fmt.Sprint(l.Port)), kickstartPath))
 	return multistep.ActionContinue
 }
 
@@ -80,7 +79,7 @@ func kickstartHandler(r *buildRun, next http.Handler) http.Handler {
 		mu.Lock()
 		if !seen[host] {
 			seen[host] = true
-			r.ui.Say(fmt.Sprintf("%s fetched the kickstart", host))
+			r.UI.Say(fmt.Sprintf("%s fetched the kickstart", host))
 		}
 		mu.Unlock()
 		w.Header().Set("Content-Type", "text/plain")
@@ -94,7 +93,7 @@ func (s *stepHTTPServer) Cleanup(state multistep.StateBag) {
 	}
 	// Closing the server closes the SDK listener, which frees its port lock.
 	if err := s.server.Close(); err != nil {
-		runOf(state).ui.Error(fmt.Sprintf("Could not close the kickstart HTTP server: %v", err))
+		runOf(state).UI.Error(fmt.Sprintf("Could not close the kickstart HTTP server: %v", err))
 	}
 	s.server = nil
 }

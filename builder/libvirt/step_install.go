@@ -14,6 +14,7 @@ import (
 
 	"github.com/packer-centos/packer-plugin-centos/internal/bootkeys"
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
 
 // stepInstall runs the installer: a domain with the ISO (and the OEMDRV
@@ -34,15 +35,12 @@ type bootCommandData struct {
 func (stepInstall) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
 	cfg := r.config
-	iso, err := r.guest.Storage.Import(ctx, state.Get("iso_path").(string), "installer.iso", "raw")
+	iso, err := r.Guest.Storage.Import(ctx, state.Get("iso_path").(string), "installer.iso", "raw")
 	if err != nil {
-		return fail(state, err)
+		return guestrun.Fail(state, err)
 	}
-	spec := cfg.MachineConfig.Spec()
-	disk := r.disk
-	disk.Unsafe = true
-	spec.Disks = []domainxml.Disk{disk}
-	spec.CDROMs = []domainxml.Disk{iso}
+	spec := r.DomainSpec(&cfg.MachineConfig)
+	spec.CDROMs = append(spec.CDROMs, iso)
 	if r.oemdrv != (domainxml.Disk{}) {
 		spec.CDROMs = append(spec.CDROMs, r.oemdrv)
 	}
@@ -53,57 +51,57 @@ func (stepInstall) Run(ctx context.Context, state multistep.StateBag) multistep.
 	} else {
 		spec.BootFromCDROM = true
 	}
-	r.ui.Say("Starting the installer")
-	if err := r.guest.Start(spec); err != nil {
-		return fail(state, err)
+	r.UI.Say("Starting the installer")
+	if err := r.Guest.Start(ctx, spec); err != nil {
+		return guestrun.Fail(state, err)
 	}
 	if cfg.BootMode == bootMenu {
 		if err := typeBootCommand(ctx, r); err != nil {
 			if ctx.Err() != nil {
 				return multistep.ActionHalt
 			}
-			return fail(state, r.guest.WithConsole(err))
+			return guestrun.Fail(state, r.Guest.WithConsole(err))
 		}
 	}
-	r.ui.Say(fmt.Sprintf("Waiting for the installer to finish (install_timeout %s)...", cfg.InstallTimeout))
+	r.UI.Say(fmt.Sprintf("Waiting for the installer to finish (install_timeout %s)...", cfg.InstallTimeout))
 	waitCtx, cancel := context.WithTimeout(ctx, cfg.InstallTimeout)
 	defer cancel()
-	if err := r.guest.Driver.WaitStopped(waitCtx, r.guest.Name); err != nil {
+	if err := r.Guest.Driver.WaitStopped(waitCtx, r.Guest.Name); err != nil {
 		if ctx.Err() != nil {
 			return multistep.ActionHalt
 		}
 		if errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("the installation did not finish within install_timeout (%s)", cfg.InstallTimeout)
 		}
-		return fail(state, r.guest.WithConsole(err))
+		return guestrun.Fail(state, r.Guest.WithConsole(err))
 	}
-	r.ui.Say(fmt.Sprintf("The installer finished after %s", seconds(time.Since(r.guest.BootStarted))))
-	r.guest.Remove()
+	r.UI.Say(fmt.Sprintf("The installer finished after %s", guestrun.Seconds(time.Since(r.Guest.BootStarted))))
+	r.Guest.Remove()
 	return multistep.ActionContinue
 }
 
 func (stepInstall) Cleanup(state multistep.StateBag) {
-	runOf(state).guest.Remove()
+	runOf(state).Guest.Remove()
 }
 
 // typeBootCommand waits boot_wait, then types the boot command.
 func typeBootCommand(ctx context.Context, r *buildRun) error {
 	cfg := r.config
-	r.ui.Say(fmt.Sprintf("Waiting %s (boot_wait) for the boot menu...", cfg.BootWait))
+	r.UI.Say(fmt.Sprintf("Waiting %s (boot_wait) for the boot menu...", cfg.BootWait))
 	select {
 	case <-time.After(cfg.BootWait):
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 	ictx := cfg.ctx
-	ictx.Data = bootCommandData{HTTPIP: r.httpIP, HTTPPort: r.httpPort, KickstartArg: r.kickstartArg(), Name: r.guest.Name}
+	ictx.Data = bootCommandData{HTTPIP: r.httpIP, HTTPPort: r.httpPort, KickstartArg: r.kickstartArg(), Name: r.Guest.Name}
 	command, err := interpolate.Render(cfg.flatBootCommand(), &ictx)
 	if err != nil {
 		return fmt.Errorf("render boot_command: %w", err)
 	}
-	r.ui.Say("Typing the boot command")
+	r.UI.Say("Typing the boot command")
 	return bootkeys.Type(ctx, command, cfg.BootKeyInterval, func(codes []uint) error {
-		return r.guest.Driver.SendKeys(r.guest.Name, codes)
+		return r.Guest.Driver.SendKeys(ctx, r.Guest.Name, codes)
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/kickstart"
 )
 
@@ -28,10 +29,10 @@ func (stepRenderKickstart) Run(_ context.Context, state multistep.StateBag) mult
 		Hostname:     cfg.Hostname,
 	})
 	if err != nil {
-		return fail(state, fmt.Errorf("kickstart: %w", err))
+		return guestrun.Fail(state, fmt.Errorf("kickstart: %w", err))
 	}
 	if key != "" && !strings.Contains(string(ks), key) {
-		return fail(state, fmt.Errorf("kickstart_file does not install the build's SSH key, so the builder could not log in after the installation; add sshkey --username={{ .SSHUsername }} \"{{ .SSHPublicKey }}\""))
+		return guestrun.Fail(state, fmt.Errorf("kickstart_file does not install the build's SSH key, so the builder could not log in after the installation; add sshkey --username={{ .SSHUsername }} \"{{ .SSHPublicKey }}\""))
 	}
 	r.setKickstart(ks)
 	return multistep.ActionContinue

@@ -40,12 +40,12 @@ func isoRun(t *testing.T, d *fake.Driver, change map[string]interface{}) (*build
 	cfg.Comm.SSHPublicKey = []byte(testKey + "\n")
 	r, state, out := testRun(t, d)
 	r.config = cfg
-	r.workDir = guest.WorkDir(t.TempDir())
-	r.guest.ConsoleLog = r.workDir.Path("console.log")
-	r.guest.Host.Network = fake.NATNetwork("default")
-	r.guest.Host.DomainType = "qemu"
-	r.disk = domainxml.Disk{Path: r.workDir.Path("disk.qcow2"), Format: "qcow2"}
-	r.guest.Storage = guest.LocalStorage{Dir: r.workDir}
+	r.WorkDir = guest.WorkDir(t.TempDir())
+	r.Guest.ConsoleLog = r.WorkDir.Path("console.log")
+	r.Guest.Host.Network = fake.NATNetwork("default")
+	r.Guest.Host.DomainType = "qemu"
+	r.Disk = domainxml.Disk{Path: r.WorkDir.Path("disk.qcow2"), Format: "qcow2"}
+	r.Guest.Storage = guest.LocalStorage{Dir: r.WorkDir}
 	state.Put("iso_path", cfg.ISOURLs[0])
 	return r, state, out
 }
@@ -199,7 +199,7 @@ func TestInstallTimeoutShowsConsole(t *testing.T) {
 	d := fake.New(fake.NATNetwork("default"))
 	r, state, _ := isoRun(t, d, map[string]interface{}{"boot_mode": "kernel", "install_timeout": "100ms"})
 	d.OnStart = func(*fake.Driver, string) {
-		os.WriteFile(r.guest.ConsoleLog, []byte("anaconda: waiting for network\n"), 0o644)
+		os.WriteFile(r.Guest.ConsoleLog, []byte("anaconda: waiting for network\n"), 0o644)
 	}
 	if got := runSteps(t, state, stepInstall{}); got != multistep.ActionHalt {
 		t.Fatal("an installer that never finished was accepted")

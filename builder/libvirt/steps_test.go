@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,16 +12,17 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
-	"github.com/packer-centos/packer-plugin-centos/internal/guest"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun/guestruntest"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
+	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 )
 
 // testRun wires a build run to the fake driver and a UI that records what
-// it says.
+// it says, for tests of single steps.
 func testRun(t *testing.T, d *fake.Driver) (*buildRun, multistep.StateBag, *bytes.Buffer) {
 	t.Helper()
-	var out bytes.Buffer
-	ui := &packersdk.BasicUi{Reader: strings.NewReader(""), Writer: &out, ErrorWriter: &out}
+	out, ui := recordingUI()
 	cfg := &Config{}
 	raw := minimal(t)
 	raw["domain_type"] = "qemu"
@@ -28,12 +30,20 @@ func testRun(t *testing.T, d *fake.Driver) (*buildRun, multistep.StateBag, *byte
 	if _, err := cfg.Prepare(raw); err != nil {
 		t.Fatal(err)
 	}
-	r := &buildRun{config: cfg, ui: ui, timings: newTimings(time.Now()),
-		guest: &guest.Guest{Driver: d, UI: ui, Name: "packer-test-abc123"}}
+	g, err := guestrun.New(d, ui, "packer-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &buildRun{Run: g, config: cfg}
 	state := new(multistep.BasicStateBag)
 	state.Put("run", r)
 	state.Put("ui", ui)
-	return r, state, &out
+	return r, state, out
+}
+
+func recordingUI() (*bytes.Buffer, *packersdk.BasicUi) {
+	var out bytes.Buffer
+	return &out, &packersdk.BasicUi{Reader: strings.NewReader(""), Writer: &out, ErrorWriter: &out}
 }
 
 func stateError(state multistep.StateBag) string {
@@ -47,72 +57,104 @@ func stateError(state multistep.StateBag) string {
 // then every started step's Cleanup in reverse.
 func runSteps(t *testing.T, state multistep.StateBag, steps ...multistep.Step) multistep.StepAction {
 	t.Helper()
-	var ran []multistep.Step
-	action := multistep.ActionContinue
-	for _, s := range steps {
-		ran = append(ran, s)
-		if action = s.Run(context.Background(), state); action != multistep.ActionContinue {
-			break
-		}
+	(&multistep.BasicRunner{Steps: steps}).Run(context.Background(), state)
+	if _, halted := state.GetOk(multistep.StateHalted); halted {
+		return multistep.ActionHalt
 	}
-	for i := len(ran) - 1; i >= 0; i-- {
-		ran[i].Cleanup(state)
-	}
-	return action
+	return multistep.ActionContinue
 }
 
-// The guest-facing steps, run against the fake, leave nothing behind
-// whether they succeed or one of them fails.
-func TestGuestStepsLeaveNothing(t *testing.T) {
+// The whole build of a cloud image — Builder.steps, as packer runs them —
+// against the fake libvirt and an SSH server on loopback standing in for
+// the guest: it exports an image when all goes well, and leaves no domain,
+// reservation, volume, working file or output directory behind when it
+// succeeds, fails or is cancelled.
+func TestBuildLeavesNothing(t *testing.T) {
+	guestruntest.RequireTools(t, "qemu-img", "xorriso")
 	tests := []struct {
-		name       string
-		ignoreACPI bool
-		want       multistep.StepAction
-		wantErr    string
+		name    string
+		pool    string
+		noSSH   bool // nothing answers on the guest's address
+		cancel  bool // Ctrl-C while waiting for SSH
+		wantErr string
 	}{
-		{"clean shutdown", false, multistep.ActionContinue, ""},
-		{"guest ignores ACPI", true, multistep.ActionHalt, "shutdown (shutdown_timeout 200ms): the guest did not power off within 200ms"},
+		{name: "success"},
+		{name: "success with a storage pool", pool: "images"},
+		{name: "guest never answers SSH", noSSH: true, wantErr: "did not succeed within 1s: no SSH server at 127.0.0.1:"},
+		{name: "guest never answers SSH, storage pool", pool: "images", noSSH: true, wantErr: "(ssh_timeout)"},
+		{name: "cancelled while waiting for SSH", noSSH: true, cancel: true, wantErr: "build was cancelled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := fake.New(fake.NATNetwork("default"))
-			d.IgnoreACPI = tt.ignoreACPI
-			r, state, out := testRun(t, d)
-			t.Setenv("TMPDIR", t.TempDir())
-			got := runSteps(t, state, stepCheckHypervisor{}, stepWorkDir{}, stepReserveAddress{}, stepCreateDomain{}, stepShutdown{})
-			if got != tt.want {
-				t.Fatalf("steps ended with %v, want %v; error: %s\n%s", got, tt.want, stateError(state), out)
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			dir := t.TempDir()
+			src := filepath.Join(dir, "source.qcow2")
+			if err := qemuimg.CreateBlank(context.Background(), src, 16<<20); err != nil {
+				t.Fatal(err)
 			}
-			if tt.wantErr != "" && !strings.Contains(stateError(state), tt.wantErr) {
-				t.Errorf("error = %q, want %q", stateError(state), tt.wantErr)
+			d := fake.New(guestruntest.LoopbackNetwork("default"))
+			d.AddPool("images")
+			d.OnStart = func(d *fake.Driver, name string) {
+				dom, _ := d.Domain(name)
+				d.LeaseReserved("default", dom.XML.Devices.Interfaces[0].MAC.Address, time.Now())
 			}
-			if names := d.Domains(); len(names) != 0 {
-				t.Errorf("domains left: %v", names)
+			port := 1 // nothing listens there
+			var server *guestruntest.SSHServer
+			if !tt.noSSH {
+				server = guestruntest.StartSSHServer(t)
+				port = server.Port
 			}
-			if hosts := d.Hosts("default"); len(hosts) != 0 {
-				t.Errorf("DHCP reservations left: %v", hosts)
+			var b Builder
+			raw := map[string]interface{}{
+				"packer_build_name":     "fake",
+				"source_image_url":      src,
+				"source_image_checksum": "none",
+				"domain_type":           "qemu",
+				"ssh_username":          "cloud-user",
+				"ssh_port":              port,
+				"ssh_timeout":           "1s",
+				"shutdown_timeout":      "5s",
+				"output_directory":      filepath.Join(dir, "output"),
+				"storage_pool":          tt.pool,
 			}
-			if _, err := os.Stat(string(r.workDir)); !os.IsNotExist(err) {
-				t.Errorf("working directory %s left", r.workDir)
+			if _, _, err := b.Prepare(raw); err != nil {
+				t.Fatal(err)
 			}
-			if !strings.Contains(out.String(), "Reserved 192.168.122.") {
-				t.Errorf("no reservation reported:\n%s", out)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancel {
+				b.config.Comm.SSHTimeout = time.Minute
+				time.AfterFunc(500*time.Millisecond, cancel)
 			}
+			out, ui := recordingUI()
+			a, err := b.run(ctx, ui, &packersdk.MockHook{}, d)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("build ended with %v, want %q\n%s", err, tt.wantErr, out)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "output")); !os.IsNotExist(err) {
+					t.Error("output directory left behind")
+				}
+			} else {
+				if err != nil {
+					t.Fatalf("build failed: %v\n%s", err, out)
+				}
+				image := filepath.Join(dir, "output", "fake.qcow2")
+				if a.Id() != image {
+					t.Errorf("artifact %s, want %s", a.Id(), image)
+				}
+				if _, err := os.Stat(image + ".sha256"); err != nil {
+					t.Error(err)
+				}
+				ran := strings.Join(server.Commands(), "\n")
+				for _, want := range []string{"# generalize.sh", "# remove-build-key.sh", "sudo -n sh -c "} {
+					if !strings.Contains(ran, want) {
+						t.Errorf("the guest was not given a command with %q; it ran:\n%s", want, ran)
+					}
+				}
+			}
+			guestruntest.AssertNothingLeft(t, d, "default", []string{"images"}, tmp)
 		})
-	}
-}
-
-func TestCheckHypervisorStopsOnMissingNetwork(t *testing.T) {
-	d := fake.New(fake.NATNetwork("default"))
-	r, state, _ := testRun(t, d)
-	r.config.Network = "builds"
-	if got := runSteps(t, state, stepCheckHypervisor{}, stepWorkDir{}); got != multistep.ActionHalt {
-		t.Fatal("build went on without its network")
-	}
-	if msg := stateError(state); !strings.Contains(msg, `network "builds"`) {
-		t.Errorf("error = %q", msg)
-	}
-	if r.workDir != "" {
-		t.Error("later steps ran after the failure")
 	}
 }

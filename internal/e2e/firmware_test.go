@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,10 +57,10 @@ func TestEFIFirmwareFromDescriptors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if err := c.DestroyDomain(name); err != nil {
+	if err := c.DestroyDomain(context.Background(), name); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.UndefineDomain(name); err != nil {
+	if err := c.UndefineDomain(context.Background(), name); err != nil {
 		t.Fatal(err)
 	}
 	if nvram == nil {

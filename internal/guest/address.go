@@ -1,6 +1,7 @@
 package guest
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"math/big"
@@ -16,7 +17,7 @@ import (
 // guest: dnsmasq then answers the guest's first DHCP request at once (it
 // skips its 3 s ping probe for reserved hosts) and the address is known
 // without polling. Elsewhere the address is looked up once the guest is up.
-func (g *Guest) ReserveAddress() error {
+func (g *Guest) ReserveAddress(ctx context.Context) error {
 	mac, err := randomMAC()
 	if err != nil {
 		return err
@@ -27,7 +28,7 @@ func (g *Guest) ReserveAddress() error {
 		g.UI.Say(fmt.Sprintf("Network %s has no libvirt DHCP; the guest's address will be looked up once it is up", net.Name))
 		return nil
 	}
-	leases, err := g.Driver.DHCPLeases(net.Name)
+	leases, err := g.Driver.DHCPLeases(ctx, net.Name)
 	if err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func (g *Guest) ReserveAddress() error {
 			return err
 		}
 		tried[ip] = true
-		if lastErr = g.Driver.AddDHCPHost(net.Name, g.reservation(ip)); lastErr == nil {
+		if lastErr = g.Driver.AddDHCPHost(ctx, net.Name, g.reservation(ip)); lastErr == nil {
 			g.IP, g.Reserved = ip, true
 			g.UI.Say(fmt.Sprintf("Reserved %s for the guest (MAC %s) on network %s", ip, mac, net.Name))
 			return nil
@@ -50,12 +51,13 @@ func (g *Guest) ReserveAddress() error {
 	return lastErr
 }
 
-// ReleaseAddress drops the reservation, if one was made.
+// ReleaseAddress drops the reservation, if one was made. It runs at
+// clean-up, after a cancel too, so it does not stop for a context.
 func (g *Guest) ReleaseAddress() {
 	if !g.Reserved {
 		return
 	}
-	if err := g.Driver.RemoveDHCPHost(g.Host.Network.Name, g.reservation(g.IP)); err != nil {
+	if err := g.Driver.RemoveDHCPHost(context.Background(), g.Host.Network.Name, g.reservation(g.IP)); err != nil {
 		g.UI.Error(fmt.Sprintf("Could not remove the guest's DHCP reservation: %v", err))
 		return
 	}
@@ -68,11 +70,11 @@ func (g *Guest) reservation(ip netip.Addr) libvirtdriver.DHCPHost {
 
 // LeaseTime is when the guest took its reserved address: the lease's
 // expiry minus the reservation's lease time.
-func (g *Guest) LeaseTime() (time.Time, bool) {
+func (g *Guest) LeaseTime(ctx context.Context) (time.Time, bool) {
 	if !g.Reserved {
 		return time.Time{}, false
 	}
-	leases, err := g.Driver.DHCPLeases(g.Host.Network.Name)
+	leases, err := g.Driver.DHCPLeases(ctx, g.Host.Network.Name)
 	if err != nil {
 		return time.Time{}, false
 	}

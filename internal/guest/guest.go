@@ -15,22 +15,25 @@ import (
 )
 
 // Driver is what a guest needs from libvirt. libvirtdriver.Conn talks to a
-// real daemon; libvirtdriver/fake stands in for it in tests.
+// real daemon; libvirtdriver/fake stands in for it in tests. Every call
+// takes a context: any of them may wait for a restarted libvirtd to come
+// back, and the storage calls move whole disk images.
 type Driver interface {
-	KVMUsable() (bool, string)
-	Network(name string) (libvirtdriver.Network, error)
-	AddDHCPHost(network string, h libvirtdriver.DHCPHost) error
-	RemoveDHCPHost(network string, h libvirtdriver.DHCPHost) error
-	DHCPLeases(network string) ([]libvirtdriver.Lease, error)
-	InterfaceAddresses(domain string) ([]netip.Addr, error)
-	DefineDomain(xml string) error
-	StartDomain(name string) error
-	ShutdownDomain(name string) error
-	DestroyDomain(name string) error
-	UndefineDomain(name string) error
+	KVMUsable(ctx context.Context) (bool, string)
+	Network(ctx context.Context, name string) (libvirtdriver.Network, error)
+	AddDHCPHost(ctx context.Context, network string, h libvirtdriver.DHCPHost) error
+	RemoveDHCPHost(ctx context.Context, network string, h libvirtdriver.DHCPHost) error
+	DHCPLeases(ctx context.Context, network string) ([]libvirtdriver.Lease, error)
+	InterfaceAddresses(ctx context.Context, domain string) ([]netip.Addr, error)
+	DefineDomain(ctx context.Context, xml string) error
+	StartDomain(ctx context.Context, name string) error
+	ShutdownDomain(ctx context.Context, name string) error
+	DestroyDomain(ctx context.Context, name string) error
+	UndefineDomain(ctx context.Context, name string) error
 	WaitStopped(ctx context.Context, name string) error
-	SendKeys(name string, codes []uint) error
-	StreamConsole(name string, w io.Writer) (stop func(), err error)
+	SendKeys(ctx context.Context, name string, codes []uint) error
+	StreamConsole(ctx context.Context, name string, w io.Writer) (stop func(), err error)
+	PoolDriver
 }
 
 // UI is where a guest reports progress and problems.

@@ -52,7 +52,7 @@ func TestCheckHost(t *testing.T) {
 			d := fake.New(fake.NATNetwork("default"))
 			d.KVM = tt.kvm
 			ui := &recordingUI{}
-			h, err := CheckHost(d, ui, HostWish{Network: "default", DomainType: tt.domainType, MinX86Level: tt.level})
+			h, err := CheckHost(context.Background(), d, ui, HostWish{Network: "default", DomainType: tt.domainType, MinX86Level: tt.level})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +70,7 @@ func TestCheckHostNetworkProblems(t *testing.T) {
 	inactive := fake.NATNetwork("builds")
 	inactive.Active = false
 	for network, want := range map[string]string{"missing": "virsh net-list --all", "builds": "virsh net-start builds"} {
-		_, err := CheckHost(fake.New(inactive), &recordingUI{}, HostWish{Network: network, DomainType: "qemu"})
+		_, err := CheckHost(context.Background(), fake.New(inactive), &recordingUI{}, HostWish{Network: network, DomainType: "qemu"})
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("network %s: error %v does not say %q", network, err, want)
 		}
@@ -108,7 +108,7 @@ func TestReserveAddress(t *testing.T) {
 	d := fake.New(n)
 	d.Lease("default", libvirtdriver.Lease{MAC: "52:54:00:00:00:02", IP: netip.MustParseAddr("192.168.122.11")})
 	g, _ := newGuest(t, d, n)
-	if err := g.ReserveAddress(); err != nil {
+	if err := g.ReserveAddress(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if ip := g.IP.String(); !g.Reserved || ip != "192.168.122.12" && ip != "192.168.122.13" {
@@ -132,11 +132,11 @@ func TestReserveAddressRetriesOnConflict(t *testing.T) {
 	d := fake.New(n)
 	// The network description is stale: another run has meanwhile
 	// reserved .10, which libvirt refuses to reserve twice.
-	if err := d.AddDHCPHost("default", libvirtdriver.DHCPHost{MAC: "52:54:00:99:99:99", IP: netip.MustParseAddr("192.168.122.10")}); err != nil {
+	if err := d.AddDHCPHost(context.Background(), "default", libvirtdriver.DHCPHost{MAC: "52:54:00:99:99:99", IP: netip.MustParseAddr("192.168.122.10")}); err != nil {
 		t.Fatal(err)
 	}
 	g, _ := newGuest(t, d, n)
-	if err := g.ReserveAddress(); err != nil {
+	if err := g.ReserveAddress(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if g.IP.String() != "192.168.122.11" {
@@ -149,7 +149,7 @@ func TestReserveAddressExhausted(t *testing.T) {
 	d := fake.New(n)
 	d.Lease("default", libvirtdriver.Lease{MAC: "x", IP: netip.MustParseAddr("192.168.122.10")})
 	g, _ := newGuest(t, d, n)
-	if err := g.ReserveAddress(); err == nil || !strings.Contains(err.Error(), "no free address") {
+	if err := g.ReserveAddress(context.Background()); err == nil || !strings.Contains(err.Error(), "no free address") {
 		t.Errorf("error = %v", err)
 	}
 }
@@ -158,7 +158,7 @@ func TestReserveAddressWithoutLibvirtDHCP(t *testing.T) {
 	n := fake.NATNetwork("bridged")
 	n.DHCP = nil
 	g, ui := newGuest(t, fake.New(n), n)
-	if err := g.ReserveAddress(); err != nil {
+	if err := g.ReserveAddress(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if g.Reserved || g.IP.IsValid() || g.MAC == "" {
@@ -183,7 +183,7 @@ func TestStartAndRemove(t *testing.T) {
 			g.MAC = "52:54:00:01:02:03"
 			spec := testSpec(t.TempDir())
 			spec.Firmware = firmware
-			if err := g.Start(spec); err != nil {
+			if err := g.Start(context.Background(), spec); err != nil {
 				t.Fatal(err)
 			}
 			dom, ok := d.Domain(g.Name)
@@ -210,7 +210,7 @@ func TestStartFailureShowsConsole(t *testing.T) {
 	d := fake.New(n)
 	d.Fail = map[string]error{"StartDomain": errors.New("Could not open disk: Permission denied")}
 	g, _ := newGuest(t, d, n)
-	err := g.Start(testSpec(t.TempDir()))
+	err := g.Start(context.Background(), testSpec(t.TempDir()))
 	if err == nil || !strings.Contains(err.Error(), "Permission denied") || !strings.Contains(err.Error(), "serial console") {
 		t.Errorf("error = %v, want the cause and a word on the console", err)
 	}
@@ -223,7 +223,7 @@ func TestStartFailureShowsConsole(t *testing.T) {
 func startedGuest(t *testing.T, d *fake.Driver) *Guest {
 	t.Helper()
 	g, _ := newGuest(t, d, fake.NATNetwork("default"))
-	if err := g.Start(testSpec(t.TempDir())); err != nil {
+	if err := g.Start(context.Background(), testSpec(t.TempDir())); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(g.Remove)
@@ -275,7 +275,7 @@ func reservedGuest(t *testing.T, d *fake.Driver) *Guest {
 	t.Helper()
 	g, _ := newGuest(t, d, fake.NATNetwork("default"))
 	g.MAC, g.IP, g.Reserved = "52:54:00:0a:0b:0c", netip.MustParseAddr("192.168.122.50"), true
-	if err := d.AddDHCPHost("default", libvirtdriver.DHCPHost{MAC: g.MAC, IP: g.IP, Lease: reservedLease}); err != nil {
+	if err := d.AddDHCPHost(context.Background(), "default", libvirtdriver.DHCPHost{MAC: g.MAC, IP: g.IP, Lease: reservedLease}); err != nil {
 		t.Fatal(err)
 	}
 	return g
@@ -286,15 +286,15 @@ func TestDiagnoseSSH(t *testing.T) {
 	g := reservedGuest(t, d)
 	g.BootStarted = time.Now().Add(-30 * time.Second)
 	cause := errors.New("Timeout waiting for SSH.")
-	if err := g.DiagnoseSSH("cloud-user", time.Minute, cause); !strings.Contains(err.Error(), "never took a DHCP lease on network default") {
+	if err := g.DiagnoseSSH(context.Background(), "cloud-user", time.Minute, cause); !strings.Contains(err.Error(), "never took a DHCP lease on network default") {
 		t.Errorf("without a lease: %v", err)
 	}
 	d.LeaseReserved("default", g.MAC, g.BootStarted.Add(17*time.Second))
-	if err := g.DiagnoseSSH("cloud-user", time.Minute, cause); !strings.Contains(err.Error(), `got its address 192.168.122.50 17.0s after boot, but SSH as "cloud-user"`) {
+	if err := g.DiagnoseSSH(context.Background(), "cloud-user", time.Minute, cause); !strings.Contains(err.Error(), `got its address 192.168.122.50 17.0s after boot, but SSH as "cloud-user"`) {
 		t.Errorf("with a lease: %v", err)
 	}
 	g.Reserved, g.IP = false, netip.Addr{}
-	if err := g.DiagnoseSSH("cloud-user", time.Minute, cause); !strings.Contains(err.Error(), "never appeared in the DHCP leases or ARP table") {
+	if err := g.DiagnoseSSH(context.Background(), "cloud-user", time.Minute, cause); !strings.Contains(err.Error(), "never appeared in the DHCP leases or ARP table") {
 		t.Errorf("unreserved, no address: %v", err)
 	}
 }
@@ -305,13 +305,13 @@ func TestBootPhases(t *testing.T) {
 	start := time.Now().Add(-30 * time.Second).Truncate(time.Second)
 	g.BootStarted = start
 	d.LeaseReserved("default", g.MAC, start.Add(20*time.Second))
-	got := g.BootPhases(start.Add(28 * time.Second))
+	got := g.BootPhases(context.Background(), start.Add(28*time.Second))
 	want := []Phase{{"boot→lease", 20 * time.Second}, {"lease→SSH", 8 * time.Second}}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("BootPhases = %v, want %v", got, want)
 	}
 	g.Reserved = false
-	if got := g.BootPhases(start.Add(28 * time.Second)); len(got) != 1 || got[0].Name != "boot→SSH" || got[0].D != 28*time.Second {
+	if got := g.BootPhases(context.Background(), start.Add(28*time.Second)); len(got) != 1 || got[0].Name != "boot→SSH" || got[0].D != 28*time.Second {
 		t.Errorf("without a known lease: %v", got)
 	}
 }
@@ -329,7 +329,7 @@ func TestAddressFallsBackToLeases(t *testing.T) {
 	}
 	g, _ := newGuest(t, d, n)
 	g.MAC = "52:54:00:00:00:07"
-	if err := g.Start(testSpec(t.TempDir())); err != nil {
+	if err := g.Start(context.Background(), testSpec(t.TempDir())); err != nil {
 		t.Fatal(err)
 	}
 	defer g.Remove()

@@ -1,6 +1,7 @@
 package guest
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
@@ -30,8 +31,8 @@ type HostWish struct {
 // CheckHost finds the network (it must exist and run) and picks the
 // domain type — for "auto", KVM when libvirt says it is usable, else TCG
 // with a loud warning — and the CPU.
-func CheckHost(d Driver, ui UI, w HostWish) (Host, error) {
-	net, err := d.Network(w.Network)
+func CheckHost(ctx context.Context, d Driver, ui UI, w HostWish) (Host, error) {
+	net, err := d.Network(ctx, w.Network)
 	if err != nil {
 		return Host{}, fmt.Errorf("network %q: %w; list networks with `virsh net-list --all` or set `network`", w.Network, err)
 	}
@@ -40,7 +41,7 @@ func CheckHost(d Driver, ui UI, w HostWish) (Host, error) {
 	}
 	h := Host{Network: net, DomainType: w.DomainType}
 	if h.DomainType == "auto" {
-		if ok, why := d.KVMUsable(); ok {
+		if ok, why := d.KVMUsable(ctx); ok {
 			h.DomainType = "kvm"
 		} else {
 			h.DomainType = "qemu"

@@ -13,7 +13,7 @@ import (
 // timeout is forced off and the error shows the end of its console.
 func (g *Guest) Shutdown(ctx context.Context, timeout time.Duration, trigger func(context.Context) error) error {
 	if trigger == nil {
-		trigger = func(context.Context) error { return g.Driver.ShutdownDomain(g.Name) }
+		trigger = func(context.Context) error { return g.Driver.ShutdownDomain(ctx, g.Name) }
 	}
 	if err := trigger(ctx); err != nil {
 		return g.WithConsole(err)
@@ -31,7 +31,7 @@ func (g *Guest) Shutdown(ctx context.Context, timeout time.Duration, trigger fun
 			"Check that it handles ACPI power-button events (acpid or systemd-logind) or give a shutdown command", timeout)
 	}
 	err = g.WithConsole(err)
-	if derr := g.Driver.DestroyDomain(g.Name); derr != nil {
+	if derr := g.Driver.DestroyDomain(ctx, g.Name); derr != nil {
 		err = fmt.Errorf("%w\nforcing the guest off failed too: %v", err, derr)
 	}
 	return err

@@ -43,7 +43,7 @@ func (g *Guest) Address(ctx context.Context, deadline time.Time) (netip.Addr, er
 		return g.IP, nil
 	}
 	for {
-		addrs, err := g.Driver.InterfaceAddresses(g.Name)
+		addrs, err := g.Driver.InterfaceAddresses(ctx, g.Name)
 		if err == nil && len(addrs) > 0 {
 			g.IP = addrs[0]
 			g.UI.Say(fmt.Sprintf("Guest address: %s", g.IP))
@@ -91,8 +91,8 @@ type Phase struct {
 // BootPhases splits the time from boot to an SSH connection at connected
 // into boot→lease and lease→SSH when the lease time is known, else
 // reports boot→SSH.
-func (g *Guest) BootPhases(connected time.Time) []Phase {
-	if got, ok := g.LeaseTime(); ok && !got.Before(g.BootStarted.Truncate(time.Second)) && !got.After(connected) {
+func (g *Guest) BootPhases(ctx context.Context, connected time.Time) []Phase {
+	if got, ok := g.LeaseTime(ctx); ok && !got.Before(g.BootStarted.Truncate(time.Second)) && !got.After(connected) {
 		if got.Before(g.BootStarted) {
 			got = g.BootStarted // lease times have whole-second resolution
 		}
@@ -103,11 +103,11 @@ func (g *Guest) BootPhases(connected time.Time) []Phase {
 
 // DiagnoseSSH says how far the guest got when SSH as user failed within
 // timeout, with the end of its serial console.
-func (g *Guest) DiagnoseSSH(user string, timeout time.Duration, cause error) error {
+func (g *Guest) DiagnoseSSH(ctx context.Context, user string, timeout time.Duration, cause error) error {
 	var err error
 	switch {
 	case g.Reserved:
-		if got, ok := g.LeaseTime(); ok {
+		if got, ok := g.LeaseTime(ctx); ok {
 			err = fmt.Errorf("the guest got its address %s %.1fs after boot, but SSH as %q did not succeed within %s: %v",
 				g.IP, got.Sub(g.BootStarted).Seconds(), user, timeout, cause)
 		} else {

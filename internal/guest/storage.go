@@ -8,6 +8,7 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
+	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
 )
 
 // Storage is where a guest's disks live on the hypervisor host: files on
@@ -72,18 +73,21 @@ func (LocalStorage) Local() bool { return true }
 
 // PoolDriver is what pool storage needs from libvirt.
 type PoolDriver interface {
-	CheckPool(name string) error
-	CreateVolume(pool string, v libvirtdriver.Volume) (string, error)
-	CloneVolume(pool, src, name, format string) error
-	DeleteVolume(pool, name string) error
-	Upload(pool, name, local string) error
-	Download(pool, name, local string) error
+	CheckPool(ctx context.Context, name string) error
+	CreateVolume(ctx context.Context, pool string, v libvirtdriver.Volume) (string, error)
+	CloneVolume(ctx context.Context, pool, src, name, format string) error
+	DeleteVolume(ctx context.Context, pool, name string) error
+	Upload(ctx context.Context, pool, name, local string) error
+	Download(ctx context.Context, pool, name, local string) error
 }
 
 // PoolStorage keeps disks as volumes of a storage pool, named with a
 // prefix unique to the run.
 type PoolStorage struct {
 	Driver PoolDriver
+	// UI hears of every upload and download: on a remote host they take
+	// a while.
+	UI     UI
 	Pool   string
 	Prefix string
 	// Dir holds local files on their way up or down.
@@ -91,9 +95,9 @@ type PoolStorage struct {
 	created []string
 }
 
-func (s *PoolStorage) create(v libvirtdriver.Volume) (domainxml.Disk, error) {
+func (s *PoolStorage) create(ctx context.Context, v libvirtdriver.Volume) (domainxml.Disk, error) {
 	v.Name = s.Prefix + v.Name
-	path, err := s.Driver.CreateVolume(s.Pool, v)
+	path, err := s.Driver.CreateVolume(ctx, s.Pool, v)
 	if err != nil {
 		return domainxml.Disk{}, err
 	}
@@ -102,18 +106,19 @@ func (s *PoolStorage) create(v libvirtdriver.Volume) (domainxml.Disk, error) {
 }
 
 // Import uploads the local file into a new volume.
-func (s *PoolStorage) Import(_ context.Context, local, name, format string) (domainxml.Disk, error) {
+func (s *PoolStorage) Import(ctx context.Context, local, name, format string) (domainxml.Disk, error) {
 	fi, err := os.Stat(local)
 	if err != nil {
 		return domainxml.Disk{}, fmt.Errorf("upload %s: %w", local, err)
 	}
 	// The volume is created raw and receives the file's bytes as they
 	// are; the domain reads them as format.
-	disk, err := s.create(libvirtdriver.Volume{Name: name, Format: "raw", Capacity: uint64(fi.Size())})
+	disk, err := s.create(ctx, libvirtdriver.Volume{Name: name, Format: "raw", Capacity: uint64(fi.Size())})
 	if err != nil {
 		return domainxml.Disk{}, err
 	}
-	if err := s.Driver.Upload(s.Pool, disk.Volume, local); err != nil {
+	s.UI.Say(fmt.Sprintf("Uploading %s (%s) to volume %s of storage pool %s", local, sizes.Format(fi.Size()), disk.Volume, s.Pool))
+	if err := s.Driver.Upload(ctx, s.Pool, disk.Volume, local); err != nil {
 		return domainxml.Disk{}, err
 	}
 	disk.Format = format
@@ -121,35 +126,41 @@ func (s *PoolStorage) Import(_ context.Context, local, name, format string) (dom
 }
 
 // Overlay creates a qcow2 volume backed by base's volume.
-func (s *PoolStorage) Overlay(_ context.Context, name string, base domainxml.Disk, baseFormat string, size int64) (domainxml.Disk, error) {
-	return s.create(libvirtdriver.Volume{Name: name, Format: "qcow2", Capacity: uint64(size), BackingPath: base.Path, BackingFormat: baseFormat})
+func (s *PoolStorage) Overlay(ctx context.Context, name string, base domainxml.Disk, baseFormat string, size int64) (domainxml.Disk, error) {
+	return s.create(ctx, libvirtdriver.Volume{Name: name, Format: "qcow2", Capacity: uint64(size), BackingPath: base.Path, BackingFormat: baseFormat})
 }
 
 // Blank creates an empty qcow2 volume.
-func (s *PoolStorage) Blank(_ context.Context, name string, size int64) (domainxml.Disk, error) {
-	return s.create(libvirtdriver.Volume{Name: name, Format: "qcow2", Capacity: uint64(size)})
+func (s *PoolStorage) Blank(ctx context.Context, name string, size int64) (domainxml.Disk, error) {
+	return s.create(ctx, libvirtdriver.Volume{Name: name, Format: "qcow2", Capacity: uint64(size)})
 }
 
 // Export has libvirt flatten the disk into a new qcow2 volume on the
 // hypervisor host, downloads it, and converts it here into dst.
 func (s *PoolStorage) Export(ctx context.Context, disk domainxml.Disk, dst, format, compression string) error {
 	flat := s.Prefix + "export.qcow2"
-	if err := s.Driver.CloneVolume(s.Pool, disk.Volume, flat, "qcow2"); err != nil {
+	s.UI.Say(fmt.Sprintf("Flattening volume %s into %s on the hypervisor host", disk.Volume, flat))
+	// Recorded first: a cancelled copy is deleted by CloneVolume itself,
+	// one that failed half-way may have left the volume.
+	s.created = append(s.created, flat)
+	if err := s.Driver.CloneVolume(ctx, s.Pool, disk.Volume, flat, "qcow2"); err != nil {
 		return fmt.Errorf("export %s: %w", disk.Volume, err)
 	}
-	s.created = append(s.created, flat)
 	local := s.Dir.Path("export.qcow2")
 	defer os.Remove(local)
-	if err := s.Driver.Download(s.Pool, flat, local); err != nil {
+	s.UI.Say(fmt.Sprintf("Downloading volume %s of storage pool %s", flat, s.Pool))
+	if err := s.Driver.Download(ctx, s.Pool, flat, local); err != nil {
 		return fmt.Errorf("export %s: %w", disk.Volume, err)
 	}
 	return qemuimg.Convert(ctx, local, dst, format, compression)
 }
 
-// Remove deletes every volume the storage made, newest first.
+// Remove deletes every volume the storage made, newest first. It runs at
+// clean-up, after a cancel too, so it does not stop for a context.
 func (s *PoolStorage) Remove(ui UI) {
+	ctx := context.Background()
 	for i := len(s.created) - 1; i >= 0; i-- {
-		if err := s.Driver.DeleteVolume(s.Pool, s.created[i]); err != nil {
+		if err := s.Driver.DeleteVolume(ctx, s.Pool, s.created[i]); err != nil {
 			ui.Error(fmt.Sprintf("Could not delete volume %s: %v; remove it with `virsh vol-delete --pool %s %s`", s.created[i], err, s.Pool, s.created[i]))
 			continue
 		}
@@ -163,16 +174,12 @@ func (*PoolStorage) Local() bool { return false }
 // NewStorage picks where a run's disks live: files in dir when pool is
 // empty, else volumes of the pool, named with prefix, which must exist
 // and run.
-func NewStorage(driver Driver, pool, prefix string, dir WorkDir) (Storage, error) {
+func NewStorage(ctx context.Context, driver PoolDriver, ui UI, pool, prefix string, dir WorkDir) (Storage, error) {
 	if pool == "" {
 		return LocalStorage{Dir: dir}, nil
 	}
-	pd, ok := driver.(PoolDriver)
-	if !ok {
-		return nil, fmt.Errorf("this libvirt driver cannot use storage pools")
-	}
-	if err := pd.CheckPool(pool); err != nil {
+	if err := driver.CheckPool(ctx, pool); err != nil {
 		return nil, fmt.Errorf("storage_pool: %w", err)
 	}
-	return &PoolStorage{Driver: pd, Pool: pool, Prefix: prefix, Dir: dir}, nil
+	return &PoolStorage{Driver: driver, UI: ui, Pool: pool, Prefix: prefix, Dir: dir}, nil
 }

@@ -2,6 +2,7 @@ package guest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
+	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 )
 
@@ -22,9 +24,9 @@ type poolRecorder struct {
 	calls []string
 }
 
-func (p *poolRecorder) CheckPool(string) error { return nil }
+func (p *poolRecorder) CheckPool(context.Context, string) error { return nil }
 
-func (p *poolRecorder) CreateVolume(pool string, v libvirtdriver.Volume) (string, error) {
+func (p *poolRecorder) CreateVolume(_ context.Context, pool string, v libvirtdriver.Volume) (string, error) {
 	p.calls = append(p.calls, fmt.Sprintf("create %s %s %d backing=%s", v.Name, v.Format, v.Capacity, v.BackingPath))
 	path := filepath.Join(p.dir, v.Name)
 	if v.Format == "qcow2" {
@@ -40,17 +42,17 @@ func (p *poolRecorder) CreateVolume(pool string, v libvirtdriver.Volume) (string
 	return path, os.WriteFile(path, nil, 0o644)
 }
 
-func (p *poolRecorder) CloneVolume(pool, src, name, format string) error {
+func (p *poolRecorder) CloneVolume(ctx context.Context, pool, src, name, format string) error {
 	p.calls = append(p.calls, "clone "+src+" "+name)
-	return qemuimg.Convert(context.Background(), filepath.Join(p.dir, src), filepath.Join(p.dir, name), format, "none")
+	return qemuimg.Convert(ctx, filepath.Join(p.dir, src), filepath.Join(p.dir, name), format, "none")
 }
 
-func (p *poolRecorder) DeleteVolume(pool, name string) error {
+func (p *poolRecorder) DeleteVolume(_ context.Context, pool, name string) error {
 	p.calls = append(p.calls, "delete "+name)
 	return os.Remove(filepath.Join(p.dir, name))
 }
 
-func (p *poolRecorder) Upload(pool, name, local string) error {
+func (p *poolRecorder) Upload(_ context.Context, pool, name, local string) error {
 	p.calls = append(p.calls, "upload "+name)
 	b, err := os.ReadFile(local)
 	if err != nil {
@@ -59,7 +61,7 @@ func (p *poolRecorder) Upload(pool, name, local string) error {
 	return os.WriteFile(filepath.Join(p.dir, name), b, 0o644)
 }
 
-func (p *poolRecorder) Download(pool, name, local string) error {
+func (p *poolRecorder) Download(_ context.Context, pool, name, local string) error {
 	p.calls = append(p.calls, "download "+name)
 	b, err := os.ReadFile(filepath.Join(p.dir, name))
 	if err != nil {
@@ -83,7 +85,7 @@ func TestPoolStorageRoundTrip(t *testing.T) {
 	}
 	rec := &poolRecorder{dir: t.TempDir()}
 	dir := WorkDir(t.TempDir())
-	s := &PoolStorage{Driver: rec, Pool: "default", Prefix: "packer-x-1-", Dir: dir}
+	s := &PoolStorage{Driver: rec, UI: &recordingUI{}, Pool: "default", Prefix: "packer-x-1-", Dir: dir}
 
 	base, err := s.Import(ctx, src, "source.qcow2", "qcow2")
 	if err != nil {
@@ -144,5 +146,47 @@ func TestLocalStorageUsesFilesInPlace(t *testing.T) {
 	}
 	if !s.Local() {
 		t.Error("local storage is not local")
+	}
+}
+
+// Ctrl-C during an upload to a pool ends the upload, and clean-up leaves
+// no volume behind.
+func TestPoolStorageCancelledUploadLeavesNoVolume(t *testing.T) {
+	d := fake.New()
+	d.AddPool("default")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d.OnTransfer = func(ctx context.Context, call string) error {
+		cancel() // the user presses Ctrl-C while the bytes move
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	ui := &recordingUI{}
+	dir := WorkDir(t.TempDir())
+	store, err := NewStorage(context.Background(), d, ui, "default", "packer-x-1-", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := dir.Path("source.qcow2")
+	os.WriteFile(local, []byte("image"), 0o644)
+	if _, err := store.Import(ctx, local, "source.qcow2", "qcow2"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled upload ended with %v", err)
+	}
+	if !strings.Contains(ui.String(), "Uploading "+local+" (5 B) to volume packer-x-1-source.qcow2 of storage pool default") {
+		t.Errorf("the upload was not announced:\n%s", ui)
+	}
+	store.Remove(ui)
+	if vols := d.Volumes("default"); len(vols) != 0 {
+		t.Errorf("volumes left: %v", vols)
+	}
+}
+
+func TestNewStorageNeedsAnActivePool(t *testing.T) {
+	d := fake.New()
+	if _, err := NewStorage(context.Background(), d, &recordingUI{}, "images", "p-", WorkDir(t.TempDir())); err == nil || !strings.Contains(err.Error(), `storage_pool: storage pool "images"`) {
+		t.Errorf("missing pool: %v", err)
+	}
+	if s, err := NewStorage(context.Background(), d, &recordingUI{}, "", "p-", WorkDir(t.TempDir())); err != nil || !s.Local() {
+		t.Errorf("no pool: %T, %v; want local storage", s, err)
 	}
 }

@@ -78,8 +78,9 @@ func (c *Conn) connect() error {
 }
 
 // conn returns the live connection and the channel closed when it drops,
-// reconnecting first if it already has.
-func (c *Conn) conn() (*libvirt.Connect, <-chan struct{}, error) {
+// reconnecting first if it already has: for up to reconnectTimeout, or
+// until ctx ends.
+func (c *Conn) conn(ctx context.Context) (*libvirt.Connect, <-chan struct{}, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	select {
@@ -97,14 +98,18 @@ func (c *Conn) conn() (*libvirt.Connect, <-chan struct{}, error) {
 		if time.Now().After(deadline) {
 			return nil, nil, fmt.Errorf("%w and did not come back within %s: %v", ErrConnectionLost, reconnectTimeout, err)
 		}
-		time.Sleep(time.Second)
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return nil, nil, fmt.Errorf("%w; stopped waiting for it to come back: %w", ErrConnectionLost, ctx.Err())
+		}
 	}
 }
 
 // retry runs op, and once more after reconnecting if it failed because
 // the connection dropped: clean-up must still happen when libvirtd comes
 // back from a restart.
-func (c *Conn) retry(op func() error) error {
+func (c *Conn) retry(ctx context.Context, op func() error) error {
 	err := op()
 	if err == nil {
 		return nil
@@ -115,6 +120,8 @@ func (c *Conn) retry(op func() error) error {
 	select {
 	case <-closed: // the close callback can lag the failed call a little
 	case <-time.After(2 * time.Second):
+		return err
+	case <-ctx.Done():
 		return err
 	}
 	return op()
@@ -158,8 +165,8 @@ func within(d time.Duration, what string, op func() error) error {
 
 // KVMUsable asks libvirt whether it can run KVM guests on x86_64. The
 // reason says why not when it can't.
-func (c *Conn) KVMUsable() (bool, string) {
-	lc, _, err := c.conn()
+func (c *Conn) KVMUsable(ctx context.Context) (bool, string) {
+	lc, _, err := c.conn(ctx)
 	if err != nil {
 		return false, err.Error()
 	}
@@ -178,8 +185,8 @@ func (c *Conn) KVMUsable() (bool, string) {
 }
 
 // Network describes the named network.
-func (c *Conn) Network(name string) (Network, error) {
-	net, err := c.network(name)
+func (c *Conn) Network(ctx context.Context, name string) (Network, error) {
+	net, err := c.network(ctx, name)
 	if err != nil {
 		return Network{}, err
 	}
@@ -199,8 +206,8 @@ func (c *Conn) Network(name string) (Network, error) {
 	return n, nil
 }
 
-func (c *Conn) updateHost(network string, cmd libvirt.NetworkUpdateCommand, h DHCPHost) error {
-	net, err := c.network(network)
+func (c *Conn) updateHost(ctx context.Context, network string, cmd libvirt.NetworkUpdateCommand, h DHCPHost) error {
+	net, err := c.network(ctx, network)
 	if err != nil {
 		return err
 	}
@@ -215,24 +222,24 @@ func (c *Conn) updateHost(network string, cmd libvirt.NetworkUpdateCommand, h DH
 }
 
 // AddDHCPHost reserves h.IP for h.MAC on the running network.
-func (c *Conn) AddDHCPHost(network string, h DHCPHost) error {
-	if err := c.updateHost(network, libvirt.NETWORK_UPDATE_COMMAND_ADD_LAST, h); err != nil {
+func (c *Conn) AddDHCPHost(ctx context.Context, network string, h DHCPHost) error {
+	if err := c.updateHost(ctx, network, libvirt.NETWORK_UPDATE_COMMAND_ADD_LAST, h); err != nil {
 		return fmt.Errorf("reserve %s for %s on network %q: %w", h.IP, h.MAC, network, err)
 	}
 	return nil
 }
 
 // RemoveDHCPHost drops a reservation made by AddDHCPHost.
-func (c *Conn) RemoveDHCPHost(network string, h DHCPHost) error {
-	if err := c.retry(func() error { return c.updateHost(network, libvirt.NETWORK_UPDATE_COMMAND_DELETE, h) }); err != nil {
+func (c *Conn) RemoveDHCPHost(ctx context.Context, network string, h DHCPHost) error {
+	if err := c.retry(ctx, func() error { return c.updateHost(ctx, network, libvirt.NETWORK_UPDATE_COMMAND_DELETE, h) }); err != nil {
 		return fmt.Errorf("remove reservation of %s for %s on network %q: %w", h.IP, h.MAC, network, err)
 	}
 	return nil
 }
 
 // DHCPLeases lists the network's current leases.
-func (c *Conn) DHCPLeases(network string) ([]Lease, error) {
-	net, err := c.network(network)
+func (c *Conn) DHCPLeases(ctx context.Context, network string) ([]Lease, error) {
+	net, err := c.network(ctx, network)
 	if err != nil {
 		return nil, err
 	}
@@ -255,8 +262,8 @@ func (c *Conn) DHCPLeases(network string) ([]Lease, error) {
 // InterfaceAddresses lists the IPv4 addresses libvirt knows for the
 // domain's NICs, from DHCP leases and, failing that, the host's ARP table
 // (for networks whose DHCP libvirt does not run).
-func (c *Conn) InterfaceAddresses(domain string) ([]netip.Addr, error) {
-	dom, err := c.lookup(domain)
+func (c *Conn) InterfaceAddresses(ctx context.Context, domain string) ([]netip.Addr, error) {
+	dom, err := c.lookup(ctx, domain)
 	if err != nil {
 		return nil, err
 	}
@@ -283,8 +290,8 @@ func (c *Conn) InterfaceAddresses(domain string) ([]netip.Addr, error) {
 	return addrs, nil
 }
 
-func (c *Conn) network(name string) (*libvirt.Network, error) {
-	lc, _, err := c.conn()
+func (c *Conn) network(ctx context.Context, name string) (*libvirt.Network, error) {
+	lc, _, err := c.conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("look up network %q: %w", name, err)
 	}
@@ -295,8 +302,8 @@ func (c *Conn) network(name string) (*libvirt.Network, error) {
 	return net, nil
 }
 
-func (c *Conn) lookup(name string) (*libvirt.Domain, error) {
-	lc, _, err := c.conn()
+func (c *Conn) lookup(ctx context.Context, name string) (*libvirt.Domain, error) {
+	lc, _, err := c.conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("look up domain %q: %w", name, err)
 	}
@@ -311,8 +318,8 @@ func (c *Conn) lookup(name string) (*libvirt.Domain, error) {
 }
 
 // DefineDomain makes a persistent domain from XML without starting it.
-func (c *Conn) DefineDomain(xml string) error {
-	lc, _, err := c.conn()
+func (c *Conn) DefineDomain(ctx context.Context, xml string) error {
+	lc, _, err := c.conn(ctx)
 	if err != nil {
 		return fmt.Errorf("define domain: %w", err)
 	}
@@ -324,8 +331,8 @@ func (c *Conn) DefineDomain(xml string) error {
 }
 
 // StartDomain boots a defined domain.
-func (c *Conn) StartDomain(name string) error {
-	dom, err := c.lookup(name)
+func (c *Conn) StartDomain(ctx context.Context, name string) error {
+	dom, err := c.lookup(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -337,8 +344,8 @@ func (c *Conn) StartDomain(name string) error {
 }
 
 // ShutdownDomain presses the guest's ACPI power button.
-func (c *Conn) ShutdownDomain(name string) error {
-	dom, err := c.lookup(name)
+func (c *Conn) ShutdownDomain(ctx context.Context, name string) error {
+	dom, err := c.lookup(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -351,8 +358,8 @@ func (c *Conn) ShutdownDomain(name string) error {
 
 // DestroyDomain powers the domain off at once; a domain that is not
 // running or does not exist is not an error.
-func (c *Conn) DestroyDomain(name string) error {
-	return c.onExistingDomain(name, func(dom *libvirt.Domain) error {
+func (c *Conn) DestroyDomain(ctx context.Context, name string) error {
+	return c.onExistingDomain(ctx, name, func(dom *libvirt.Domain) error {
 		if err := dom.Destroy(); err != nil && !isCode(err, libvirt.ERR_OPERATION_INVALID) {
 			return fmt.Errorf("force off domain %q: %w", name, clean(err))
 		}
@@ -362,8 +369,8 @@ func (c *Conn) DestroyDomain(name string) error {
 
 // UndefineDomain removes a stopped domain's definition with its NVRAM;
 // a domain that does not exist is not an error.
-func (c *Conn) UndefineDomain(name string) error {
-	return c.onExistingDomain(name, func(dom *libvirt.Domain) error {
+func (c *Conn) UndefineDomain(ctx context.Context, name string) error {
+	return c.onExistingDomain(ctx, name, func(dom *libvirt.Domain) error {
 		flags := libvirt.DOMAIN_UNDEFINE_NVRAM | libvirt.DOMAIN_UNDEFINE_MANAGED_SAVE |
 			libvirt.DOMAIN_UNDEFINE_SNAPSHOTS_METADATA | libvirt.DOMAIN_UNDEFINE_CHECKPOINTS_METADATA
 		err := dom.UndefineFlags(flags)
@@ -380,9 +387,9 @@ func (c *Conn) UndefineDomain(name string) error {
 
 // onExistingDomain runs op on the domain, once more after a reconnect if
 // the connection dropped; a domain that does not exist is left alone.
-func (c *Conn) onExistingDomain(name string, op func(*libvirt.Domain) error) error {
-	return c.retry(func() error {
-		dom, err := c.lookup(name)
+func (c *Conn) onExistingDomain(ctx context.Context, name string, op func(*libvirt.Domain) error) error {
+	return c.retry(ctx, func() error {
+		dom, err := c.lookup(ctx, name)
 		if errors.Is(err, ErrNotFound) {
 			return nil
 		}
@@ -399,8 +406,8 @@ const keyHold = 30 // milliseconds
 
 // SendKeys presses codes (AT set 1 keycodes) together on the domain's
 // keyboard and releases them.
-func (c *Conn) SendKeys(name string, codes []uint) error {
-	dom, err := c.lookup(name)
+func (c *Conn) SendKeys(ctx context.Context, name string, codes []uint) error {
+	dom, err := c.lookup(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -414,12 +421,12 @@ func (c *Conn) SendKeys(name string, codes []uint) error {
 // StreamConsole copies the domain's serial console to w through libvirt
 // (virDomainOpenConsole), which works for a remote hypervisor too, until
 // the domain stops or stop is called.
-func (c *Conn) StreamConsole(name string, w io.Writer) (stop func(), err error) {
-	lc, _, err := c.conn()
+func (c *Conn) StreamConsole(ctx context.Context, name string, w io.Writer) (stop func(), err error) {
+	lc, _, err := c.conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("open console of domain %q: %w", name, err)
 	}
-	dom, err := c.lookup(name)
+	dom, err := c.lookup(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -448,8 +455,8 @@ func (c *Conn) StreamConsole(name string, w io.Writer) (stop func(), err error) 
 }
 
 // DomainRunning tells whether the domain is active.
-func (c *Conn) DomainRunning(name string) (bool, error) {
-	dom, err := c.lookup(name)
+func (c *Conn) DomainRunning(ctx context.Context, name string) (bool, error) {
+	dom, err := c.lookup(ctx, name)
 	if err != nil {
 		return false, err
 	}
@@ -474,7 +481,7 @@ func (c *Conn) WaitStopped(ctx context.Context, name string) error {
 }
 
 func (c *Conn) waitStopped(ctx context.Context, name string) error {
-	lc, closed, err := c.conn()
+	lc, closed, err := c.conn(ctx)
 	if err != nil {
 		return fmt.Errorf("wait for domain %q to stop: %w", name, err)
 	}

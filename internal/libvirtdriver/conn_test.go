@@ -36,19 +36,19 @@ func testDomainXML(t *testing.T, name string) string {
 func TestConnDomainLifecycle(t *testing.T) {
 	c := testConn(t)
 	const name = "packer-lifecycle"
-	if err := c.DefineDomain(testDomainXML(t, name)); err != nil {
+	if err := c.DefineDomain(context.Background(), testDomainXML(t, name)); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.StartDomain(name); err != nil {
+	if err := c.StartDomain(context.Background(), name); err != nil {
 		t.Fatal(err)
 	}
-	if running, err := c.DomainRunning(name); err != nil || !running {
+	if running, err := c.DomainRunning(context.Background(), name); err != nil || !running {
 		t.Fatalf("running = %v, %v", running, err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- c.WaitStopped(context.Background(), name) }()
 	time.Sleep(100 * time.Millisecond)
-	if err := c.DestroyDomain(name); err != nil {
+	if err := c.DestroyDomain(context.Background(), name); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -59,17 +59,17 @@ func TestConnDomainLifecycle(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("WaitStopped did not see the stop event")
 	}
-	if err := c.UndefineDomain(name); err != nil {
+	if err := c.UndefineDomain(context.Background(), name); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DomainRunning(name); !errors.Is(err, ErrNotFound) {
+	if _, err := c.DomainRunning(context.Background(), name); !errors.Is(err, ErrNotFound) {
 		t.Errorf("after undefine: %v, want ErrNotFound", err)
 	}
 	// Removing what is not there is not an error: clean-up may run twice.
-	if err := c.DestroyDomain(name); err != nil {
+	if err := c.DestroyDomain(context.Background(), name); err != nil {
 		t.Errorf("destroy of a missing domain: %v", err)
 	}
-	if err := c.UndefineDomain(name); err != nil {
+	if err := c.UndefineDomain(context.Background(), name); err != nil {
 		t.Errorf("undefine of a missing domain: %v", err)
 	}
 }
@@ -77,14 +77,14 @@ func TestConnDomainLifecycle(t *testing.T) {
 func TestConnWaitStoppedHonoursContext(t *testing.T) {
 	c := testConn(t)
 	const name = "packer-wait"
-	if err := c.DefineDomain(testDomainXML(t, name)); err != nil {
+	if err := c.DefineDomain(context.Background(), testDomainXML(t, name)); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.StartDomain(name); err != nil {
+	if err := c.StartDomain(context.Background(), name); err != nil {
 		t.Fatal(err)
 	}
-	defer c.UndefineDomain(name)
-	defer c.DestroyDomain(name)
+	defer c.UndefineDomain(context.Background(), name)
+	defer c.DestroyDomain(context.Background(), name)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	if err := c.WaitStopped(ctx, name); !errors.Is(err, context.DeadlineExceeded) {
@@ -94,14 +94,14 @@ func TestConnWaitStoppedHonoursContext(t *testing.T) {
 
 func TestConnNetworkAndReservations(t *testing.T) {
 	c := testConn(t)
-	n, err := c.Network("default")
+	n, err := c.Network(context.Background(), "default")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !n.Active || !n.ManagesDHCP() {
 		t.Fatalf("test driver's default network = %+v", n)
 	}
-	if _, err := c.Network("nonexistent"); err == nil || !strings.Contains(err.Error(), `network "nonexistent"`) {
+	if _, err := c.Network(context.Background(), "nonexistent"); err == nil || !strings.Contains(err.Error(), `network "nonexistent"`) {
 		t.Errorf("missing network: %v", err)
 	}
 }
@@ -138,5 +138,32 @@ func TestWithin(t *testing.T) {
 				t.Errorf("within = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A call that finds libvirtd gone waits for it to come back, but no longer
+// than its context: Ctrl-C must not wait out reconnectTimeout.
+func TestReconnectStopsWithTheContext(t *testing.T) {
+	// Not testConn: the connection is closed below, and closing it again
+	// at clean-up would touch a freed handle.
+	c, err := Open("test:///default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As if libvirtd had gone away for good: the connection is closed,
+	// and reconnecting can only fail.
+	c.uri = "qemu:///system?socket=/nonexistent/sock"
+	closed := make(chan struct{})
+	close(closed)
+	c.closed = closed
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = c.Network(ctx, "default")
+	if waited := time.Since(start); waited > 5*time.Second {
+		t.Errorf("the call waited %s after its context ended", waited)
+	}
+	if !errors.Is(err, ErrConnectionLost) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error = %v, want a lost connection and the context's deadline", err)
 	}
 }

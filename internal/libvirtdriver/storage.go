@@ -1,12 +1,15 @@
 package libvirtdriver
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 
 	"libvirt.org/go/libvirt"
 	"libvirt.org/go/libvirtxml"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 )
 
 // Volume describes a storage volume to create in a pool.
@@ -37,8 +40,8 @@ func volumeXML(v Volume) (string, error) {
 	return x.Marshal()
 }
 
-func (c *Conn) pool(name string) (*libvirt.StoragePool, error) {
-	lc, _, err := c.conn()
+func (c *Conn) pool(ctx context.Context, name string) (*libvirt.StoragePool, error) {
+	lc, _, err := c.conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("look up storage pool %q: %w", name, err)
 	}
@@ -50,8 +53,8 @@ func (c *Conn) pool(name string) (*libvirt.StoragePool, error) {
 }
 
 // CheckPool tells whether the pool exists and runs.
-func (c *Conn) CheckPool(name string) error {
-	p, err := c.pool(name)
+func (c *Conn) CheckPool(ctx context.Context, name string) error {
+	p, err := c.pool(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -68,8 +71,8 @@ func (c *Conn) CheckPool(name string) error {
 
 // CreateVolume creates a volume in the pool and returns its path on the
 // hypervisor host.
-func (c *Conn) CreateVolume(pool string, v Volume) (string, error) {
-	p, err := c.pool(pool)
+func (c *Conn) CreateVolume(ctx context.Context, pool string, v Volume) (string, error) {
+	p, err := c.pool(ctx, pool)
 	if err != nil {
 		return "", err
 	}
@@ -92,8 +95,11 @@ func (c *Conn) CreateVolume(pool string, v Volume) (string, error) {
 
 // CloneVolume copies src into a new volume of the pool, flattened (no
 // backing file) and in format: libvirt converts it on the hypervisor host.
-func (c *Conn) CloneVolume(pool, src, name, format string) error {
-	p, err := c.pool(pool)
+// libvirt cannot interrupt that copy once it runs, so a ctx that ends
+// meanwhile makes CloneVolume delete the new volume when the copy is done
+// and return ctx's error: a cancelled export leaves no volume behind.
+func (c *Conn) CloneVolume(ctx context.Context, pool, src, name, format string) error {
+	p, err := c.pool(ctx, pool)
 	if err != nil {
 		return err
 	}
@@ -111,17 +117,27 @@ func (c *Conn) CloneVolume(pool, src, name, format string) error {
 	if err != nil {
 		return fmt.Errorf("render volume %s: %w", name, err)
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("copy volume %s to %s: %w", src, name, err)
+	}
 	vol, err := p.StorageVolCreateXMLFrom(doc, srcVol, 0)
 	if err != nil {
 		return fmt.Errorf("copy volume %s to %s: %w", src, name, clean(err))
 	}
-	return clean(vol.Free())
+	defer vol.Free()
+	if ctx.Err() != nil {
+		if derr := vol.Delete(0); derr != nil {
+			return fmt.Errorf("copy volume %s to %s: %w; deleting the copy failed: %v", src, name, ctx.Err(), clean(derr))
+		}
+		return fmt.Errorf("copy volume %s to %s: %w", src, name, ctx.Err())
+	}
+	return nil
 }
 
 // DeleteVolume removes a volume; one that does not exist is not an error.
-func (c *Conn) DeleteVolume(pool, name string) error {
-	return c.retry(func() error {
-		p, err := c.pool(pool)
+func (c *Conn) DeleteVolume(ctx context.Context, pool, name string) error {
+	return c.retry(ctx, func() error {
+		p, err := c.pool(ctx, pool)
 		if err != nil {
 			return err
 		}
@@ -143,7 +159,7 @@ func (c *Conn) DeleteVolume(pool, name string) error {
 
 // Upload copies a local file into an existing volume through a libvirt
 // stream, so it works against a remote hypervisor too.
-func (c *Conn) Upload(pool, name, local string) error {
+func (c *Conn) Upload(ctx context.Context, pool, name, local string) error {
 	f, err := os.Open(local)
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", local, err)
@@ -153,11 +169,11 @@ func (c *Conn) Upload(pool, name, local string) error {
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", local, err)
 	}
-	return c.stream(pool, name, func(vol *libvirt.StorageVol, st *libvirt.Stream) error {
+	return c.stream(ctx, pool, name, func(vol *libvirt.StorageVol, st *libvirt.Stream) error {
 		if err := vol.Upload(st, 0, uint64(fi.Size()), 0); err != nil {
 			return clean(err)
 		}
-		if _, err := io.Copy(streamWriter{st}, f); err != nil {
+		if _, err := io.Copy(streamWriter{st}, ctxio.Reader(ctx, f)); err != nil {
 			return err
 		}
 		return nil
@@ -165,16 +181,16 @@ func (c *Conn) Upload(pool, name, local string) error {
 }
 
 // Download copies a volume into a local file through a libvirt stream.
-func (c *Conn) Download(pool, name, local string) error {
+func (c *Conn) Download(ctx context.Context, pool, name, local string) error {
 	f, err := os.OpenFile(local, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
 		return fmt.Errorf("download volume %s: %w", name, err)
 	}
-	err = c.stream(pool, name, func(vol *libvirt.StorageVol, st *libvirt.Stream) error {
+	err = c.stream(ctx, pool, name, func(vol *libvirt.StorageVol, st *libvirt.Stream) error {
 		if err := vol.Download(st, 0, 0, 0); err != nil {
 			return clean(err)
 		}
-		_, err := io.Copy(f, streamReader{st})
+		_, err := io.Copy(ctxio.Writer(ctx, f), streamReader{st})
 		return err
 	}, fmt.Sprintf("download volume %s to %s", name, local))
 	if cerr := f.Close(); err == nil && cerr != nil {
@@ -186,12 +202,12 @@ func (c *Conn) Download(pool, name, local string) error {
 	return err
 }
 
-func (c *Conn) stream(pool, name string, transfer func(*libvirt.StorageVol, *libvirt.Stream) error, what string) error {
-	lc, _, err := c.conn()
+func (c *Conn) stream(ctx context.Context, pool, name string, transfer func(*libvirt.StorageVol, *libvirt.Stream) error, what string) error {
+	lc, _, err := c.conn(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	p, err := c.pool(pool)
+	p, err := c.pool(ctx, pool)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}

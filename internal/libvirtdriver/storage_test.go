@@ -1,6 +1,7 @@
 package libvirtdriver
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,28 +24,28 @@ func TestVolumeXML(t *testing.T) {
 func TestConnVolumes(t *testing.T) {
 	c := testConn(t)
 	const pool = "default-pool"
-	if err := c.CheckPool(pool); err != nil {
+	if err := c.CheckPool(context.Background(), pool); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.CheckPool("nope"); err == nil || !strings.Contains(err.Error(), `storage pool "nope"`) {
+	if err := c.CheckPool(context.Background(), "nope"); err == nil || !strings.Contains(err.Error(), `storage pool "nope"`) {
 		t.Errorf("missing pool: %v", err)
 	}
-	path, err := c.CreateVolume(pool, Volume{Name: "packer-test.raw", Format: "raw", Capacity: 1 << 20})
+	path, err := c.CreateVolume(context.Background(), pool, Volume{Name: "packer-test.raw", Format: "raw", Capacity: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasSuffix(path, "packer-test.raw") {
 		t.Errorf("volume path = %q", path)
 	}
-	if err := c.DeleteVolume(pool, "packer-test.raw"); err != nil {
+	if err := c.DeleteVolume(context.Background(), pool, "packer-test.raw"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteVolume(pool, "packer-test.raw"); err != nil {
+	if err := c.DeleteVolume(context.Background(), pool, "packer-test.raw"); err != nil {
 		t.Errorf("deleting a missing volume: %v", err)
 	}
 	local := filepath.Join(t.TempDir(), "x")
 	os.WriteFile(local, []byte("data"), 0o644)
-	if err := c.Upload(pool, "nope", local); err == nil || !strings.Contains(err.Error(), "upload "+local+" to volume nope") {
+	if err := c.Upload(context.Background(), pool, "nope", local); err == nil || !strings.Contains(err.Error(), "upload "+local+" to volume nope") {
 		t.Errorf("upload to a missing volume: %v", err)
 	}
 }

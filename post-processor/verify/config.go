@@ -53,7 +53,7 @@ func (c *Config) Prepare(raws ...interface{}) error {
 		errs = packersdk.MultiErrorAppend(errs, err)
 	}
 	if err := config.Decode(c, &config.DecodeOpts{
-		PluginType:         BuilderID,
+		PluginType:         pluginType,
 		Interpolate:        true,
 		InterpolateContext: &c.ctx,
 	}, raws...); err != nil {

@@ -17,11 +17,11 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/guest"
-	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
 
-// BuilderID identifies this post-processor in configuration decoding.
-const BuilderID = "packer-centos.verify"
+// pluginType names this post-processor in configuration decoding.
+const pluginType = "packer-centos.verify"
 
 // PostProcessor is centos-verify.
 type PostProcessor struct {
@@ -40,31 +40,22 @@ func (p *PostProcessor) Configure(raws ...interface{}) error {
 // PostProcess verifies the artifact's image and passes the artifact on,
 // with the report files, when every check passed.
 func (p *PostProcessor) PostProcess(ctx context.Context, ui packersdk.Ui, in packersdk.Artifact) (packersdk.Artifact, bool, bool, error) {
-	conn, err := libvirtdriver.Open(p.config.LibvirtURI)
+	driver, closeDriver, err := guestrun.Open(p.config.LibvirtURI, ui)
 	if err != nil {
-		return in, true, false, fmt.Errorf("verify: %w; check that libvirtd runs and libvirt_uri is right", err)
+		return in, true, false, fmt.Errorf("verify: %w", err)
 	}
-	defer func() {
-		if err := conn.Close(); err != nil {
-			ui.Error(fmt.Sprintf("Warning: %v", err))
-		}
-	}()
-	out, err := p.verify(ctx, ui, in, conn)
+	defer closeDriver()
+	out, err := p.verify(ctx, ui, in, driver)
 	return out, true, true, err
 }
 
 func (p *PostProcessor) verify(ctx context.Context, ui packersdk.Ui, in packersdk.Artifact, driver guest.Driver) (packersdk.Artifact, error) {
 	cfg := &p.config
-	suffix, err := randomHex(3)
+	g, err := guestrun.New(driver, ui, "packer-verify-")
 	if err != nil {
 		return in, err
 	}
-	r := &verifyRun{
-		config:   cfg,
-		ui:       ui,
-		artifact: in,
-		guest:    &guest.Guest{Driver: driver, UI: ui, Name: "packer-verify-" + suffix},
-	}
+	r := &verifyRun{Run: g, config: cfg, artifact: in}
 	state := new(multistep.BasicStateBag)
 	state.Put("run", r)
 	state.Put("ui", ui)
@@ -76,7 +67,7 @@ func (p *PostProcessor) verify(ctx context.Context, ui packersdk.Ui, in packersd
 	if failure == nil && ctx.Err() != nil {
 		failure = errors.New("verify was cancelled")
 	}
-	if err := r.checkImageUnchanged(); err != nil {
+	if err := r.checkImageUnchanged(ctx); err != nil {
 		failure = errors.Join(failure, err)
 	}
 	files, err := r.writeReports(failure, time.Since(start))
@@ -86,35 +77,38 @@ func (p *PostProcessor) verify(ctx context.Context, ui packersdk.Ui, in packersd
 	if failure == nil {
 		failure = r.report.Err()
 	}
-	ui.Say(r.timings(time.Since(start)))
+	ui.Say("Verify timings: " + r.Timings.String())
 	if failure != nil {
-		return in, fmt.Errorf("verify %s: %w", r.image.path, failure)
+		return in, fmt.Errorf("verify %s: %w", r.image.Path, failure)
 	}
-	ui.Say(fmt.Sprintf("Verified %s: %s", r.image.path, r.report.Summary()))
-	return &Artifact{Artifact: in, image: r.image.path, reports: files, summary: r.report.Summary()}, nil
+	ui.Say(fmt.Sprintf("Verified %s: %s", r.image.Path, r.report.Summary()))
+	return &Artifact{Artifact: in, image: r.image.Path, reports: files, summary: r.report.Summary()}, nil
 }
 
-// steps is the verification, in order.
+// steps is the verification, in order. With cloud_init = false the guest
+// gets no seed and no temporary key: it is logged into with what the
+// image already has.
 func (p *PostProcessor) steps() []multistep.Step {
 	cfg := &p.config
-	steps := []multistep.Step{
+	cloud := cfg.cloudInit()
+	return []multistep.Step{
 		stepLocateImage{},
 		stepImageChecks{},
-		stepCheckHost{},
-		stepWorkDir{},
-		stepStorage{},
+		&guestrun.StepCheckHost{Hypervisor: &cfg.HypervisorConfig, Machine: &cfg.MachineConfig},
+		&guestrun.StepWorkDir{Prefix: "packer-centos-verify-"},
+		&guestrun.StepStorage{Hypervisor: &cfg.HypervisorConfig},
 		stepOverlay{},
-	}
-	if cfg.cloudInit() {
-		steps = append(steps,
-			&communicator.StepSSHKeyGen{CommConf: &cfg.Comm, SSHTemporaryKeyPair: cfg.Comm.SSHTemporaryKeyPair},
-			stepSeed{},
-		)
-	}
-	return append(steps,
-		stepBoot{},
+		multistep.If(cloud, &communicator.StepSSHKeyGen{CommConf: &cfg.Comm, SSHTemporaryKeyPair: cfg.Comm.SSHTemporaryKeyPair}),
+		multistep.If(cloud, &guestrun.StepSeed{
+			InstancePrefix: "packer-verify-",
+			Hostname:       "packer-verify",
+			Comm:           &cfg.Comm,
+			KeyComment:     "packer-centos-verify",
+		}),
+		&guestrun.StepReserveAddress{},
+		&guestrun.StepBoot{Machine: &cfg.MachineConfig},
 		&stepConnect{},
-		stepRunChecks{},
-		stepShutdown{},
-	)
+		guestrun.Timed{Name: "checks", Step: stepRunChecks{}},
+		guestrun.Timed{Name: "shutdown", Step: &guestrun.StepShutdown{Timeout: cfg.ShutdownTimeout, Throwaway: true}},
+	}
 }

@@ -5,87 +5,31 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
-	"github.com/packer-centos/packer-plugin-centos/builder/libvirt"
+	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
-
-func requireQemuImg(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("qemu-img"); err != nil {
-		t.Skip("qemu-img not installed")
-	}
-}
-
-func makeImage(t *testing.T, path, format string) {
-	t.Helper()
-	if out, err := exec.Command("qemu-img", "create", "-q", "-f", format, path, "1M").CombinedOutput(); err != nil {
-		t.Fatalf("%v: %s", err, out)
-	}
-}
-
-func TestLocateImage(t *testing.T) {
-	requireQemuImg(t)
-	dir := t.TempDir()
-	qcow := filepath.Join(dir, "packer-ubuntu") // packer-plugin-qemu's default: no extension
-	makeImage(t, qcow, "qcow2")
-	raw := filepath.Join(dir, "disk.img")
-	makeImage(t, raw, "raw")
-	sums := filepath.Join(dir, "SHA256SUMS")
-	os.WriteFile(sums, []byte("x"), 0o644)
-
-	tests := []struct {
-		name       string
-		a          packersdk.Artifact
-		wantPath   string
-		wantFormat string
-		wantSum    string
-		wantErr    string
-	}{
-		{"centos-libvirt artifact", &packersdk.MockArtifact{BuilderIdValue: libvirt.BuilderID, StateValues: map[string]interface{}{
-			libvirt.StateImagePath: qcow, libvirt.StateFormat: "qcow2", libvirt.StateSHA256: "abc"}}, qcow, "qcow2", "abc", ""},
-		{"qemu artifact", &packersdk.MockArtifact{BuilderIdValue: "transcend.qemu", FilesValue: []string{sums, qcow}}, qcow, "qcow2", "", ""},
-		{"raw image file", &packersdk.MockArtifact{FilesValue: []string{sums, raw}}, raw, "raw", "", ""},
-		{"no image", &packersdk.MockArtifact{BuilderIdValue: "x.y", FilesValue: []string{sums}}, "", "", "", "has no qcow2 or raw"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			img, err := locateImage(context.Background(), tt.a)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if img.path != tt.wantPath || img.format != tt.wantFormat || img.sha256 != tt.wantSum {
-				t.Errorf("image = %+v, want %s %s %s", img, tt.wantPath, tt.wantFormat, tt.wantSum)
-			}
-		})
-	}
-}
 
 func TestCheckImageUnchanged(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "image.qcow2")
 	os.WriteFile(path, []byte("before"), 0o644)
-	sum, err := sha256File(path)
+	ctx := context.Background()
+	sum, _, err := artifact.SHA256File(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &verifyRun{image: image{path: path, sha256: sum}}
-	if err := r.checkImageUnchanged(); err != nil {
+	r := &verifyRun{image: artifact.Image{Path: path, SHA256: sum}}
+	if err := r.checkImageUnchanged(ctx); err != nil {
 		t.Fatalf("unchanged image reported changed: %v", err)
 	}
 	os.WriteFile(path, []byte("after"), 0o644)
-	if err := r.checkImageUnchanged(); err == nil || !strings.Contains(err.Error(), "the image changed during verification") {
+	if err := r.checkImageUnchanged(ctx); err == nil || !strings.Contains(err.Error(), "the image changed during verification") {
 		t.Errorf("changed image not caught: %v", err)
 	}
 }
@@ -95,7 +39,7 @@ func TestWriteReportsWhenTheGuestNeverCameUp(t *testing.T) {
 	var out bytes.Buffer
 	ui := &packersdk.BasicUi{Reader: strings.NewReader(""), Writer: &out, ErrorWriter: &out}
 	cfg := &Config{ChecksConfig: ChecksConfig{ReportJUnit: filepath.Join(dir, "r", "verify.xml"), ReportJSON: filepath.Join(dir, "verify.json")}}
-	r := &verifyRun{config: cfg, ui: ui, image: image{path: "/images/x.qcow2"},
+	r := &verifyRun{Run: &guestrun.Run{UI: ui}, config: cfg, image: artifact.Image{Path: "/images/x.qcow2"},
 		imageResults: []verifier.Result{{Type: "image", Name: "format", Status: verifier.StatusPass}}}
 	files, err := r.writeReports(errors.New("the image did not come up: no DHCP lease\nlast 20 lines..."), 0)
 	if err != nil {

@@ -29,12 +29,12 @@ func (r *verifyRun) writeReports(failure error, elapsed time.Duration) ([]string
 	if len(r.report.Results) == 0 {
 		return nil, nil
 	}
-	r.report.Name = "verify " + filepath.Base(r.image.path)
+	r.report.Name = "verify " + filepath.Base(r.image.Path)
 	var text bytes.Buffer
 	if err := r.report.WriteText(&text); err != nil {
 		return nil, err
 	}
-	r.ui.Say("Verification report:\n" + strings.TrimRight(text.String(), "\n"))
+	r.UI.Say("Verification report:\n" + strings.TrimRight(text.String(), "\n"))
 
 	var files []string
 	for _, f := range []struct {
@@ -50,7 +50,7 @@ func (r *verifyRun) writeReports(failure error, elapsed time.Duration) ([]string
 		if err := writeFile(f.path, f.write); err != nil {
 			return files, err
 		}
-		r.ui.Say(fmt.Sprintf("Report written to %s", f.path))
+		r.UI.Say(fmt.Sprintf("Report written to %s", f.path))
 		files = append(files, f.path)
 	}
 	return files, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/verifier/sshexec"
 )
 
@@ -22,17 +23,18 @@ func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multist
 	r := runOf(state)
 	comm := &r.config.Comm
 	deadline := time.Now().Add(comm.SSHTimeout)
-	r.ui.Say(fmt.Sprintf("Waiting for SSH (ssh_timeout %s)...", comm.SSHTimeout))
+	r.UI.Say(fmt.Sprintf("Waiting for SSH (ssh_timeout %s)...", comm.SSHTimeout))
 	exec, err := r.login(ctx, state, deadline)
 	if err != nil {
 		if ctx.Err() != nil {
 			return multistep.ActionHalt
 		}
-		return fail(state, fmt.Errorf("the image did not come up: %w", r.guest.DiagnoseSSH(comm.SSHUsername, comm.SSHTimeout, err)))
+		return guestrun.Fail(state, fmt.Errorf("the image did not come up: %w", r.Guest.DiagnoseSSH(ctx, comm.SSHUsername, comm.SSHTimeout, err)))
 	}
 	r.exec = exec
-	r.bootTime = time.Since(r.guest.BootStarted)
-	r.ui.Say(fmt.Sprintf("Logged in as %s after %.1fs", comm.SSHUsername, r.bootTime.Seconds()))
+	r.bootTime = time.Since(r.Guest.BootStarted)
+	r.Timings.Add("boot→SSH", r.bootTime)
+	r.UI.Say(fmt.Sprintf("Logged in as %s after %.1fs", comm.SSHUsername, r.bootTime.Seconds()))
 	return multistep.ActionContinue
 }
 
@@ -46,7 +48,7 @@ func (r *verifyRun) login(ctx context.Context, state multistep.StateBag, deadlin
 		return nil, err
 	}
 	for {
-		ip, err := r.guest.WaitForSSH(ctx, comm.SSHPort, deadline)
+		ip, err := r.Guest.WaitForSSH(ctx, comm.SSHPort, deadline)
 		if err != nil {
 			return nil, err
 		}

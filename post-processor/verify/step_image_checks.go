@@ -14,7 +14,7 @@ type stepImageChecks struct{}
 
 func (stepImageChecks) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
-	r.imageResults = verifier.ImageChecker{}.Check(ctx, r.image.path, r.config.spec.Image)
+	r.imageResults = verifier.ImageChecker{}.Check(ctx, r.image.Path, r.config.spec.Image)
 	return multistep.ActionContinue
 }
 

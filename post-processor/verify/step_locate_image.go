@@ -7,33 +7,33 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
-	"github.com/packer-centos/packer-plugin-centos/builder/libvirt"
+	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 	"github.com/packer-centos/packer-plugin-centos/internal/centos"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
 
 // stepLocateImage finds the image in the input artifact, notes its
-// checksum before anything happens, and what the build knows about it.
+// checksum before anything happens, and what the build knows about it:
+// its key, which must be gone, and its release, whose CPU level the guest
+// gets.
 type stepLocateImage struct{}
 
 func (stepLocateImage) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
-	img, err := locateImage(ctx, r.artifact)
+	img, err := artifact.Read(ctx, r.artifact)
 	if err != nil {
-		return fail(state, err)
+		return guestrun.Fail(state, err)
 	}
-	if img.sha256 == "" {
-		if img.sha256, err = sha256File(img.path); err != nil {
-			return fail(state, err)
+	if img.SHA256 == "" {
+		if img.SHA256, _, err = artifact.SHA256File(ctx, img.Path); err != nil {
+			return guestrun.Fail(state, err)
 		}
 	}
 	r.image = img
-	r.buildKey, _ = r.artifact.State(libvirt.StateBuildKey).(string)
-	if v, ok := r.artifact.State(libvirt.StateCentOSVersion).(string); ok {
-		if rel, ok := centos.Lookup(v); ok {
-			r.minX86Level = rel.MinX86Level
-		}
+	if rel, ok := centos.Lookup(img.CentOSVersion); ok {
+		r.MinX86Level = rel.MinX86Level
 	}
-	r.ui.Say(fmt.Sprintf("Verifying %s (%s, sha256 %s)", img.path, img.format, shortSum(img.sha256)))
+	r.UI.Say(fmt.Sprintf("Verifying %s (%s, sha256 %s)", img.Path, img.Format, shortSum(img.SHA256)))
 	return multistep.ActionContinue
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 )
 
@@ -16,21 +17,16 @@ type stepOverlay struct{}
 
 func (stepOverlay) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
-	src, err := filepath.Abs(r.image.path)
+	src, err := filepath.Abs(r.image.Path)
 	if err != nil {
-		return fail(state, err)
+		return guestrun.Fail(state, err)
 	}
 	info, err := qemuimg.ReadInfo(ctx, src)
 	if err != nil {
-		return fail(state, err)
+		return guestrun.Fail(state, err)
 	}
-	store := r.guest.Storage
-	base, err := store.Import(ctx, src, "image."+r.image.format, r.image.format)
-	if err != nil {
-		return fail(state, err)
-	}
-	if r.overlay, err = store.Overlay(ctx, "overlay.qcow2", base, r.image.format, info.VirtualSize); err != nil {
-		return fail(state, err)
+	if err := r.OverlayDisk(ctx, src, "image."+r.image.Format, r.image.Format, info.VirtualSize); err != nil {
+		return guestrun.Fail(state, err)
 	}
 	return multistep.ActionContinue
 }

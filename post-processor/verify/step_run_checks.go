@@ -3,7 +3,6 @@ package verify
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
@@ -19,13 +18,11 @@ func (stepRunChecks) Run(ctx context.Context, state multistep.StateBag) multiste
 	r := runOf(state)
 	spec := r.config.spec
 	facts := verifier.Facts{BootDuration: r.bootTime}
-	if r.buildKey != "" {
-		facts.ForbiddenKeys = []string{r.buildKey}
+	if r.image.BuildKey != "" {
+		facts.ForbiddenKeys = []string{r.image.BuildKey}
 	}
-	r.ui.Say(fmt.Sprintf("Running %d checks, %d at a time", len(verifier.BuiltinChecks(spec.Settings))+len(spec.Checks), spec.Settings.Parallel))
-	start := time.Now()
+	r.UI.Say(fmt.Sprintf("Running %d checks, %d at a time", len(verifier.BuiltinChecks(spec.Settings))+len(spec.Checks), spec.Settings.Parallel))
 	report := verifier.Verify(ctx, r.exec, spec, facts)
-	r.checksTime = time.Since(start)
 	report.Results = append(append([]verifier.Result(nil), r.imageResults...), report.Results...)
 	r.report = report
 	if ctx.Err() != nil {

@@ -10,8 +10,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/packer-centos/packer-plugin-centos/verifier"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/shellquote"
+	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 
 // SudoMode says when commands are run through `sudo -n`.
@@ -98,7 +100,7 @@ const pathPrefix = `PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"; export PATH; `
 // through `sudo -n` (never prompting) when sudo is set. The login shell
 // only ever sees `env ... sh -c '...'`, which works whatever shell it is.
 func WrapCommand(command string, sudo bool) string {
-	wrapped := "env LC_ALL=C sh -c " + verifier.ShellQuote(pathPrefix+command)
+	wrapped := "env LC_ALL=C sh -c " + shellquote.Quote(pathPrefix+command)
 	if sudo {
 		return "sudo -n " + wrapped
 	}

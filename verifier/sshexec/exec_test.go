@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/packer-centos/packer-plugin-centos/verifier"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 
 func TestWrapCommand(t *testing.T) {

@@ -1,6 +1,8 @@
 // Package fake is an in-memory libvirt for step tests: it keeps networks,
-// DHCP reservations, leases and domains, lets a test decide how the guest
-// behaves, and records what was asked of it.
+// DHCP reservations, leases, domains and storage pools, lets a test decide
+// how the guest behaves, and records what was asked of it. Calls that
+// would wait or move data in a real libvirt honour their context; the
+// others finish at once and ignore it.
 package fake
 
 import (
@@ -8,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -28,11 +32,16 @@ type Driver struct {
 	OnStart func(d *Driver, name string)
 	// Fail makes the named method return the error.
 	Fail map[string]error
+	// OnTransfer runs before an Upload or Download moves its bytes, with
+	// the call's context, e.g. to hold it until the test cancels it. An
+	// error it returns fails the call.
+	OnTransfer func(ctx context.Context, call string) error
 
 	mu       sync.Mutex
 	networks map[string]*libvirtdriver.Network
 	leases   map[string][]libvirtdriver.Lease
 	domains  map[string]*Domain
+	pools    map[string]map[string]*Volume
 	calls    []string
 	keys     [][]uint
 }
@@ -46,7 +55,8 @@ type Domain struct {
 
 // New returns a fake with the networks given.
 func New(networks ...libvirtdriver.Network) *Driver {
-	d := &Driver{networks: map[string]*libvirtdriver.Network{}, leases: map[string][]libvirtdriver.Lease{}, domains: map[string]*Domain{}}
+	d := &Driver{networks: map[string]*libvirtdriver.Network{}, leases: map[string][]libvirtdriver.Lease{}, domains: map[string]*Domain{},
+		pools: map[string]map[string]*Volume{}}
 	for i := range networks {
 		n := networks[i]
 		d.networks[n.Name] = &n
@@ -134,7 +144,7 @@ func (d *Driver) Stop(name string) {
 }
 
 // KVMUsable reports the KVM field.
-func (d *Driver) KVMUsable() (bool, string) {
+func (d *Driver) KVMUsable(context.Context) (bool, string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.record("KVMUsable")
@@ -145,7 +155,7 @@ func (d *Driver) KVMUsable() (bool, string) {
 }
 
 // Network describes a network.
-func (d *Driver) Network(name string) (libvirtdriver.Network, error) {
+func (d *Driver) Network(_ context.Context, name string) (libvirtdriver.Network, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.record("Network " + name); err != nil {
@@ -160,7 +170,7 @@ func (d *Driver) Network(name string) (libvirtdriver.Network, error) {
 
 // AddDHCPHost adds a reservation, refusing a MAC or IP already reserved
 // as libvirt does.
-func (d *Driver) AddDHCPHost(network string, h libvirtdriver.DHCPHost) error {
+func (d *Driver) AddDHCPHost(_ context.Context, network string, h libvirtdriver.DHCPHost) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.record("AddDHCPHost " + h.IP.String()); err != nil {
@@ -177,7 +187,7 @@ func (d *Driver) AddDHCPHost(network string, h libvirtdriver.DHCPHost) error {
 }
 
 // RemoveDHCPHost drops a reservation.
-func (d *Driver) RemoveDHCPHost(network string, h libvirtdriver.DHCPHost) error {
+func (d *Driver) RemoveDHCPHost(_ context.Context, network string, h libvirtdriver.DHCPHost) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.record("RemoveDHCPHost " + h.IP.String()); err != nil {
@@ -194,7 +204,7 @@ func (d *Driver) RemoveDHCPHost(network string, h libvirtdriver.DHCPHost) error 
 }
 
 // DHCPLeases lists leases handed out with Lease.
-func (d *Driver) DHCPLeases(network string) ([]libvirtdriver.Lease, error) {
+func (d *Driver) DHCPLeases(_ context.Context, network string) ([]libvirtdriver.Lease, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.record("DHCPLeases " + network); err != nil {
@@ -204,7 +214,7 @@ func (d *Driver) DHCPLeases(network string) ([]libvirtdriver.Lease, error) {
 }
 
 // InterfaceAddresses finds the domain's leases by its MAC.
-func (d *Driver) InterfaceAddresses(name string) ([]netip.Addr, error) {
+func (d *Driver) InterfaceAddresses(_ context.Context, name string) ([]netip.Addr, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.record("InterfaceAddresses " + name); err != nil {
@@ -228,7 +238,7 @@ func (d *Driver) InterfaceAddresses(name string) ([]netip.Addr, error) {
 }
 
 // DefineDomain parses and keeps the XML.
-func (d *Driver) DefineDomain(doc string) error {
+func (d *Driver) DefineDomain(_ context.Context, doc string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var x libvirtxml.Domain
@@ -246,7 +256,7 @@ func (d *Driver) DefineDomain(doc string) error {
 }
 
 // StartDomain marks the domain running and calls OnStart.
-func (d *Driver) StartDomain(name string) error {
+func (d *Driver) StartDomain(_ context.Context, name string) error {
 	d.mu.Lock()
 	if err := d.record("StartDomain " + name); err != nil {
 		d.mu.Unlock()
@@ -267,7 +277,7 @@ func (d *Driver) StartDomain(name string) error {
 }
 
 // ShutdownDomain stops the domain unless IgnoreACPI is set.
-func (d *Driver) ShutdownDomain(name string) error {
+func (d *Driver) ShutdownDomain(_ context.Context, name string) error {
 	d.mu.Lock()
 	err := d.record("ShutdownDomain " + name)
 	ignore := d.IgnoreACPI
@@ -282,7 +292,7 @@ func (d *Driver) ShutdownDomain(name string) error {
 }
 
 // DestroyDomain stops the domain at once.
-func (d *Driver) DestroyDomain(name string) error {
+func (d *Driver) DestroyDomain(_ context.Context, name string) error {
 	d.mu.Lock()
 	err := d.record("DestroyDomain " + name)
 	d.mu.Unlock()
@@ -294,7 +304,7 @@ func (d *Driver) DestroyDomain(name string) error {
 }
 
 // UndefineDomain forgets a stopped domain.
-func (d *Driver) UndefineDomain(name string) error {
+func (d *Driver) UndefineDomain(_ context.Context, name string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.record("UndefineDomain " + name); err != nil {
@@ -308,7 +318,7 @@ func (d *Driver) UndefineDomain(name string) error {
 }
 
 // SendKeys records the keys sent to a running domain.
-func (d *Driver) SendKeys(name string, codes []uint) error {
+func (d *Driver) SendKeys(_ context.Context, name string, codes []uint) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.record(fmt.Sprintf("SendKeys %s %x", name, codes)); err != nil {
@@ -322,7 +332,7 @@ func (d *Driver) SendKeys(name string, codes []uint) error {
 }
 
 // StreamConsole writes nothing: the fake guest prints nothing.
-func (d *Driver) StreamConsole(name string, _ io.Writer) (func(), error) {
+func (d *Driver) StreamConsole(_ context.Context, name string, _ io.Writer) (func(), error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if err := d.record("StreamConsole " + name); err != nil {
@@ -358,4 +368,158 @@ func (d *Driver) WaitStopped(ctx context.Context, name string) error {
 	case <-ctx.Done():
 		return fmt.Errorf("wait for domain %q to stop: %w", name, ctx.Err())
 	}
+}
+
+// Volume is a volume of a storage pool, its bytes in memory.
+type Volume struct {
+	libvirtdriver.Volume
+	Data []byte
+}
+
+// AddPool creates an empty, running storage pool.
+func (d *Driver) AddPool(name string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.pools[name] = map[string]*Volume{}
+}
+
+// Volumes lists the names of a pool's volumes, sorted.
+func (d *Driver) Volumes(pool string) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var names []string
+	for n := range d.pools[pool] {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// CheckPool tells whether the pool exists.
+func (d *Driver) CheckPool(_ context.Context, name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.record("CheckPool " + name); err != nil {
+		return err
+	}
+	if _, ok := d.pools[name]; !ok {
+		return fmt.Errorf("storage pool %q: %w", name, libvirtdriver.ErrNotFound)
+	}
+	return nil
+}
+
+func volumePath(pool, name string) string { return "/fake-pools/" + pool + "/" + name }
+
+// CreateVolume adds an empty volume, refusing a name already taken.
+func (d *Driver) CreateVolume(_ context.Context, pool string, v libvirtdriver.Volume) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.record("CreateVolume " + v.Name); err != nil {
+		return "", err
+	}
+	vols, ok := d.pools[pool]
+	if !ok {
+		return "", fmt.Errorf("storage pool %q: %w", pool, libvirtdriver.ErrNotFound)
+	}
+	if _, ok := vols[v.Name]; ok {
+		return "", fmt.Errorf("create volume %s: it exists", v.Name)
+	}
+	vols[v.Name] = &Volume{Volume: v}
+	return volumePath(pool, v.Name), nil
+}
+
+// CloneVolume copies a volume's bytes into a new one.
+func (d *Driver) CloneVolume(ctx context.Context, pool, src, name, format string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.record("CloneVolume " + src + " " + name); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	from, err := d.volume(pool, src)
+	if err != nil {
+		return err
+	}
+	if _, ok := d.pools[pool][name]; ok {
+		return fmt.Errorf("create volume %s: it exists", name)
+	}
+	v := from.Volume
+	v.Name, v.Format, v.BackingPath, v.BackingFormat = name, format, "", ""
+	d.pools[pool][name] = &Volume{Volume: v, Data: append([]byte(nil), from.Data...)}
+	return nil
+}
+
+// DeleteVolume removes a volume; one that does not exist is not an error.
+func (d *Driver) DeleteVolume(_ context.Context, pool, name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.record("DeleteVolume " + name); err != nil {
+		return err
+	}
+	delete(d.pools[pool], name)
+	return nil
+}
+
+// Upload reads a local file into a volume.
+func (d *Driver) Upload(ctx context.Context, pool, name, local string) error {
+	if err := d.transfer(ctx, "Upload "+name); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(local)
+	if err != nil {
+		return fmt.Errorf("upload %s: %w", local, err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, err := d.volume(pool, name)
+	if err != nil {
+		return err
+	}
+	v.Data = data
+	return nil
+}
+
+// Download writes a volume's bytes to a local file.
+func (d *Driver) Download(ctx context.Context, pool, name, local string) error {
+	if err := d.transfer(ctx, "Download "+name); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	v, err := d.volume(pool, name)
+	var data []byte
+	if err == nil {
+		data = v.Data
+	}
+	d.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(local, data, 0o644)
+}
+
+// transfer records an Upload or Download and runs OnTransfer.
+func (d *Driver) transfer(ctx context.Context, call string) error {
+	d.mu.Lock()
+	err := d.record(call)
+	hook := d.OnTransfer
+	d.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if hook != nil {
+		if err := hook(ctx, call); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+func (d *Driver) volume(pool, name string) (*Volume, error) {
+	v, ok := d.pools[pool][name]
+	if !ok {
+		return nil, fmt.Errorf("volume %s of pool %q: %w", name, pool, libvirtdriver.ErrNotFound)
+	}
+	return v, nil
 }

@@ -1,11 +1,11 @@
-package verifier
+package shellquote
 
 import (
 	"os/exec"
 	"testing"
 )
 
-func TestShellQuoteTable(t *testing.T) {
+func TestQuoteTable(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"openssh-server", "openssh-server"},
 		{"/etc/ssh/sshd_config", "/etc/ssh/sshd_config"},
@@ -19,19 +19,19 @@ func TestShellQuoteTable(t *testing.T) {
 		{"*", "'*'"},
 	}
 	for _, tt := range tests {
-		if got := ShellQuote(tt.in); got != tt.want {
-			t.Errorf("ShellQuote(%q) = %s, want %s", tt.in, got, tt.want)
+		if got := Quote(tt.in); got != tt.want {
+			t.Errorf("Quote(%q) = %s, want %s", tt.in, got, tt.want)
 		}
 	}
 }
 
 // A real shell must get back exactly the string that was quoted.
-func TestShellQuoteRoundTripsThroughSh(t *testing.T) {
+func TestQuoteRoundTripsThroughSh(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh")
 	}
 	for _, s := range []string{"plain", "", "it's", `"double" \back\slash`, "$HOME `id` $(id)", "tab\there\nnewline", "*?[a]", "'", "''", "-n"} {
-		out, err := exec.Command("sh", "-c", "printf '%s' "+ShellQuote(s)).Output()
+		out, err := exec.Command("sh", "-c", "printf '%s' "+Quote(s)).Output()
 		if err != nil {
 			t.Fatalf("sh for %q: %v", s, err)
 		}

@@ -1,0 +1,112 @@
+// Package artifact is the contract between the centos-libvirt builder and
+// the post-processors that read what it made: the builder's id, the keys
+// of its artifact's state, and Read, which finds the disk image in the
+// artifact of any builder. Both sides import it; it imports nothing of
+// theirs.
+package artifact
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
+	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
+)
+
+// BuilderID identifies artifacts made by the centos-libvirt builder.
+const BuilderID = "packer-centos.libvirt"
+
+// Keys of a centos-libvirt artifact's State.
+const (
+	StateImagePath     = "image_path"
+	StateFormat        = "format"
+	StateSHA256        = "sha256"
+	StateSourceImage   = "source_image"
+	StateCentOSVersion = "centos_version"
+	// StateBuildKey is the public key the build put into the guest (and
+	// removed again), so a verification can prove it is gone.
+	StateBuildKey = "build_ssh_public_key"
+)
+
+// Image is the disk image an artifact holds, and what its build knows of
+// it.
+type Image struct {
+	Path string
+	// Format is "qcow2" or "raw".
+	Format string
+	// SHA256 is the image's checksum as the build recorded it; empty when
+	// the builder recorded none.
+	SHA256 string
+	// CentOSVersion is the build's centos_version, if it had one.
+	CentOSVersion string
+	// BuildKey is the public key the build gave the guest, if known.
+	BuildKey string
+}
+
+// Read finds the disk image in a: from the state of a centos-libvirt
+// artifact, or among any other builder's files (such as
+// packer-plugin-qemu's) the first qcow2, else the first .raw or .img file.
+func Read(ctx context.Context, a packersdk.Artifact) (Image, error) {
+	if a.BuilderId() == BuilderID {
+		img := Image{
+			Path:          stateString(a, StateImagePath),
+			Format:        stateString(a, StateFormat),
+			SHA256:        stateString(a, StateSHA256),
+			CentOSVersion: stateString(a, StateCentOSVersion),
+			BuildKey:      stateString(a, StateBuildKey),
+		}
+		if img.Path != "" && img.Format != "" {
+			return img, nil
+		}
+	}
+	var raw string
+	for _, f := range a.Files() {
+		info, err := qemuimg.ReadInfo(ctx, f)
+		if err != nil {
+			if ctx.Err() != nil {
+				return Image{}, ctx.Err()
+			}
+			continue
+		}
+		if info.Format == "qcow2" {
+			return Image{Path: f, Format: "qcow2"}, nil
+		}
+		ext := strings.ToLower(filepath.Ext(f))
+		if raw == "" && info.Format == "raw" && (ext == ".raw" || ext == ".img") {
+			raw = f
+		}
+	}
+	if raw != "" {
+		return Image{Path: raw, Format: "raw"}, nil
+	}
+	return Image{}, fmt.Errorf("the artifact of %s has no qcow2 or raw (.raw, .img) disk image among its files %v", a.BuilderId(), a.Files())
+}
+
+func stateString(a packersdk.Artifact, key string) string {
+	s, _ := a.State(key).(string)
+	return s
+}
+
+// SHA256File hashes the file at path and tells how many bytes it read. It
+// stops, with ctx's error, when ctx ends: images are gigabytes.
+func SHA256File(ctx context.Context, path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, fmt.Errorf("checksum %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, ctxio.Reader(ctx, f))
+	if err != nil {
+		return "", 0, fmt.Errorf("checksum %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}

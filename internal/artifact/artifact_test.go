@@ -1,0 +1,83 @@
+package artifact
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+)
+
+func requireQemuImg(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("qemu-img"); err != nil {
+		t.Skip("qemu-img not installed")
+	}
+}
+
+func makeImage(t *testing.T, path, format string) {
+	t.Helper()
+	if out, err := exec.Command("qemu-img", "create", "-q", "-f", format, path, "1M").CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+}
+
+func TestRead(t *testing.T) {
+	requireQemuImg(t)
+	dir := t.TempDir()
+	qcow := filepath.Join(dir, "packer-ubuntu") // packer-plugin-qemu's default: no extension
+	makeImage(t, qcow, "qcow2")
+	raw := filepath.Join(dir, "disk.img")
+	makeImage(t, raw, "raw")
+	sums := filepath.Join(dir, "SHA256SUMS")
+	os.WriteFile(sums, []byte("x"), 0o644)
+
+	tests := []struct {
+		name    string
+		a       packersdk.Artifact
+		want    Image
+		wantErr string
+	}{
+		{"centos-libvirt artifact", &packersdk.MockArtifact{BuilderIdValue: BuilderID, StateValues: map[string]interface{}{
+			StateImagePath: qcow, StateFormat: "qcow2", StateSHA256: "abc", StateCentOSVersion: "stream9", StateBuildKey: "ssh-ed25519 AAAA"}},
+			Image{Path: qcow, Format: "qcow2", SHA256: "abc", CentOSVersion: "stream9", BuildKey: "ssh-ed25519 AAAA"}, ""},
+		{"qemu artifact", &packersdk.MockArtifact{BuilderIdValue: "transcend.qemu", FilesValue: []string{sums, qcow}}, Image{Path: qcow, Format: "qcow2"}, ""},
+		{"raw image file", &packersdk.MockArtifact{FilesValue: []string{sums, raw}}, Image{Path: raw, Format: "raw"}, ""},
+		{"no image", &packersdk.MockArtifact{BuilderIdValue: "x.y", FilesValue: []string{sums}}, Image{}, "has no qcow2 or raw"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img, err := Read(context.Background(), tt.a)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img != tt.want {
+				t.Errorf("image = %+v, want %+v", img, tt.want)
+			}
+		})
+	}
+}
+
+func TestSHA256File(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "image")
+	os.WriteFile(path, []byte("abc"), 0o644)
+	sum, n, err := SHA256File(context.Background(), path)
+	if err != nil || n != 3 || sum != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
+		t.Errorf("SHA256File = %s, %d, %v", sum, n, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := SHA256File(ctx, path); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled checksum ended with %v", err)
+	}
+}

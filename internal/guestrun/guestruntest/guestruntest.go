@@ -1,0 +1,159 @@
+// Package guestruntest helps step tests run a component's steps against
+// the fake libvirt: a network whose reserved address is this host's
+// loopback, an SSH server there that answers every command, and a check
+// of what a run left behind.
+package guestruntest
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
+	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
+)
+
+// LoopbackNetwork is a network like libvirt's "default" whose DHCP range
+// is 127.0.0.1 alone, so the address reserved for a guest is where an SSH
+// server of the test listens.
+func LoopbackNetwork(name string) libvirtdriver.Network {
+	n := fake.NATNetwork(name)
+	n.Gateway = netip.MustParseAddr("127.0.0.254")
+	n.Subnet = netip.MustParsePrefix("127.0.0.0/24")
+	n.DHCP = []libvirtdriver.Range{{Start: netip.MustParseAddr("127.0.0.1"), End: netip.MustParseAddr("127.0.0.1")}}
+	return n
+}
+
+// SSHServer is an SSH server on 127.0.0.1 that takes any key or password
+// and answers every command with exit status 0 and no output, as a guest
+// whose commands all succeed would. It runs nothing.
+type SSHServer struct {
+	Port int
+
+	mu       sync.Mutex
+	commands []string
+}
+
+// StartSSHServer starts a server for the rest of the test.
+func StartSSHServer(t *testing.T) *SSHServer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &ssh.ServerConfig{
+		PublicKeyCallback: func(ssh.ConnMetadata, ssh.PublicKey) (*ssh.Permissions, error) { return nil, nil },
+		PasswordCallback:  func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) { return nil, nil },
+	}
+	cfg.AddHostKey(signer)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	s := &SSHServer{Port: l.Addr().(*net.TCPAddr).Port}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c, cfg)
+		}
+	}()
+	return s
+}
+
+// Commands lists the commands run so far.
+func (s *SSHServer) Commands() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.commands...)
+}
+
+func (s *SSHServer) serve(c net.Conn, cfg *ssh.ServerConfig) {
+	conn, chans, reqs, err := ssh.NewServerConn(c, cfg)
+	if err != nil {
+		c.Close()
+		return
+	}
+	defer conn.Close()
+	go ssh.DiscardRequests(reqs)
+	for nc := range chans {
+		if nc.ChannelType() != "session" {
+			nc.Reject(ssh.UnknownChannelType, "sessions only")
+			continue
+		}
+		ch, requests, err := nc.Accept()
+		if err != nil {
+			continue
+		}
+		go s.session(ch, requests)
+	}
+}
+
+func (s *SSHServer) session(ch ssh.Channel, requests <-chan *ssh.Request) {
+	defer ch.Close()
+	for req := range requests {
+		if req.Type != "exec" {
+			// pty, env and the like: accepted, as sshd does.
+			req.Reply(req.Type == "pty-req" || req.Type == "env", nil)
+			continue
+		}
+		var payload struct{ Command string }
+		ssh.Unmarshal(req.Payload, &payload)
+		s.mu.Lock()
+		s.commands = append(s.commands, payload.Command)
+		s.mu.Unlock()
+		req.Reply(true, nil)
+		ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
+		return
+	}
+}
+
+// AssertNothingLeft fails the test if the fake holds a domain, a DHCP
+// reservation on network or a volume in one of pools, or tmp (the run's
+// TMPDIR) holds a file.
+func AssertNothingLeft(t *testing.T, d *fake.Driver, network string, pools []string, tmp string) {
+	t.Helper()
+	if names := d.Domains(); len(names) != 0 {
+		t.Errorf("domains left: %v", names)
+	}
+	if hosts := d.Hosts(network); len(hosts) != 0 {
+		t.Errorf("DHCP reservations left: %v", hosts)
+	}
+	for _, p := range pools {
+		if vols := d.Volumes(p); len(vols) != 0 {
+			t.Errorf("volumes left in pool %s: %v", p, vols)
+		}
+	}
+	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("files left in TMPDIR: %v", names)
+	}
+}
+
+// RequireTools skips the test when one of the tools the steps run is not
+// installed.
+func RequireTools(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+}

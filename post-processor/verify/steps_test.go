@@ -1,0 +1,147 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun/guestruntest"
+	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
+	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
+	"github.com/packer-centos/packer-plugin-centos/verifier"
+)
+
+// The whole verification — PostProcessor.steps, as packer runs them —
+// against the fake libvirt and an SSH server on loopback standing in for
+// the guest: it passes when all goes well, and leaves no domain,
+// reservation, volume or working file behind, and the image as it was,
+// when it succeeds, fails or is cancelled.
+func TestVerifyLeavesNothing(t *testing.T) {
+	guestruntest.RequireTools(t, "qemu-img", "xorriso")
+	tests := []struct {
+		name           string
+		pool           string
+		noSSH          bool   // nothing answers on the guest's address
+		cancelAt       string // "ssh": Ctrl-C while waiting for SSH; "upload": while the image goes up to the pool
+		failDefine     bool   // libvirt refuses the domain
+		wantErr        string
+		wantReportFail string // the JUnit report's failed entry
+	}{
+		{name: "success"},
+		{name: "success with a storage pool", pool: "images"},
+		{name: "guest never comes up", noSSH: true, wantErr: "the image did not come up", wantReportFail: "boot"},
+		{name: "libvirt refuses the domain", failDefine: true, wantErr: "define domain: no", wantReportFail: "boot"},
+		{name: "cancelled while waiting for SSH", noSSH: true, cancelAt: "ssh", wantErr: "verify was cancelled"},
+		{name: "cancelled during the upload", pool: "images", cancelAt: "upload", wantErr: "context canceled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			dir := t.TempDir()
+			image := filepath.Join(dir, "image.qcow2")
+			if err := qemuimg.CreateBlank(context.Background(), image, 16<<20); err != nil {
+				t.Fatal(err)
+			}
+			sum, _, err := artifact.SHA256File(context.Background(), image)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := &packersdk.MockArtifact{BuilderIdValue: artifact.BuilderID, FilesValue: []string{image}, StateValues: map[string]interface{}{
+				artifact.StateImagePath: image, artifact.StateFormat: "qcow2", artifact.StateSHA256: sum}}
+
+			d := fake.New(guestruntest.LoopbackNetwork("default"))
+			d.AddPool("images")
+			d.OnStart = func(d *fake.Driver, name string) {
+				dom, _ := d.Domain(name)
+				d.LeaseReserved("default", dom.XML.Devices.Interfaces[0].MAC.Address, time.Now())
+			}
+			if tt.failDefine {
+				d.Fail = map[string]error{"DefineDomain": errors.New("define domain: no")}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			switch tt.cancelAt {
+			case "ssh":
+				time.AfterFunc(500*time.Millisecond, cancel)
+			case "upload":
+				d.OnTransfer = func(ctx context.Context, _ string) error {
+					cancel()
+					<-ctx.Done()
+					return ctx.Err()
+				}
+			}
+			port := 1 // nothing listens there
+			if !tt.noSSH {
+				port = guestruntest.StartSSHServer(t).Port
+			}
+			var p PostProcessor
+			timeout := "1s"
+			if tt.cancelAt == "ssh" {
+				timeout = "1m"
+			}
+			if err := p.Configure(map[string]interface{}{
+				"domain_type":      "qemu",
+				"storage_pool":     tt.pool,
+				"ssh_port":         port,
+				"ssh_timeout":      timeout,
+				"shutdown_timeout": "5s",
+				"disable_checks":   builtinNames(),
+				"report_junit":     filepath.Join(dir, "reports", "verify.xml"),
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			ui := &packersdk.BasicUi{Reader: strings.NewReader(""), Writer: &out, ErrorWriter: &out}
+			start := time.Now()
+			got, err := p.verify(ctx, ui, in, d)
+			if tt.cancelAt != "" && time.Since(start) > 5*time.Second {
+				t.Errorf("a cancelled verify took %s to end", time.Since(start))
+			}
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("verify ended with %v, want %q\n%s", err, tt.wantErr, &out)
+				}
+			} else if err != nil {
+				t.Fatalf("verify failed: %v\n%s", err, &out)
+			} else if !strings.Contains(got.String(), "verified") {
+				t.Errorf("artifact %q", got.String())
+			}
+			if tt.wantReportFail != "" && !strings.Contains(readFile(t, filepath.Join(dir, "reports", "verify.xml")), `name="`+tt.wantReportFail+`"`) {
+				t.Errorf("the JUnit report does not record %s", tt.wantReportFail)
+			}
+			if after, _, _ := artifact.SHA256File(context.Background(), image); after != sum {
+				t.Error("verify changed the image")
+			}
+			if !strings.Contains(out.String(), "Verify timings: ") {
+				t.Errorf("no timings:\n%s", &out)
+			}
+			guestruntest.AssertNothingLeft(t, d, "default", []string{"images"}, tmp)
+		})
+	}
+}
+
+func builtinNames() []string {
+	var names []string
+	for _, c := range verifier.BuiltinChecks(verifier.NewSpec().Settings) {
+		names = append(names, c.Metadata().Name)
+	}
+	return names
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
