@@ -11,10 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 	"github.com/packer-centos/packer-plugin-centos/verifier/verifiertest"
+	"golang.org/x/crypto/ssh"
 )
 
 // builtinSettings gives waiting built-ins a 10s budget: guest-side waits

@@ -11,10 +11,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hcldec"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/packer-centos/packer-plugin-centos/verifier"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
-
-	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 
 // decodeInline decodes src the way Packer decodes a post-processor body

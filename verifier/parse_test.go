@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 

@@ -62,11 +62,13 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 	runner.Run(ctx, state)
 	ui.Say("Phase timings: " + r.Timings.String())
 
-	if err, ok := state.GetOk("error"); ok {
-		return nil, err.(error)
-	}
+	// Cancelled first: a step that failed because of the cancel would
+	// otherwise speak for it.
 	if ctx.Err() != nil {
 		return nil, errors.New("build was cancelled")
+	}
+	if err, ok := state.GetOk("error"); ok {
+		return nil, err.(error)
 	}
 	if r.image.path == "" {
 		return nil, errors.New("build ended without an image")

@@ -15,7 +15,6 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun/guestruntest"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
-	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 )
 
 // testRun wires a build run to the fake driver and a UI that records what
@@ -79,9 +78,9 @@ func TestBuildLeavesNothing(t *testing.T) {
 		wantErr string
 	}{
 		{name: "success"},
-		{name: "success with a storage pool", pool: "images"},
+		{name: "success with a storage pool", pool: guestruntest.Pool},
 		{name: "guest never answers SSH", noSSH: true, wantErr: "did not succeed within 1s: no SSH server at 127.0.0.1:"},
-		{name: "guest never answers SSH, storage pool", pool: "images", noSSH: true, wantErr: "(ssh_timeout)"},
+		{name: "guest never answers SSH, storage pool", pool: guestruntest.Pool, noSSH: true, wantErr: "(ssh_timeout)"},
 		{name: "cancelled while waiting for SSH", noSSH: true, cancel: true, wantErr: "build was cancelled"},
 	}
 	for _, tt := range tests {
@@ -89,16 +88,8 @@ func TestBuildLeavesNothing(t *testing.T) {
 			tmp := t.TempDir()
 			t.Setenv("TMPDIR", tmp)
 			dir := t.TempDir()
-			src := filepath.Join(dir, "source.qcow2")
-			if err := qemuimg.CreateBlank(context.Background(), src, 16<<20); err != nil {
-				t.Fatal(err)
-			}
-			d := fake.New(guestruntest.LoopbackNetwork("default"))
-			d.AddPool("images")
-			d.OnStart = func(d *fake.Driver, name string) {
-				dom, _ := d.Domain(name)
-				d.LeaseReserved("default", dom.XML.Devices.Interfaces[0].MAC.Address, time.Now())
-			}
+			src := guestruntest.Image(t)
+			d := guestruntest.NewFake()
 			port := 1 // nothing listens there
 			var server *guestruntest.SSHServer
 			if !tt.noSSH {
@@ -125,7 +116,7 @@ func TestBuildLeavesNothing(t *testing.T) {
 			defer cancel()
 			if tt.cancel {
 				b.config.Comm.SSHTimeout = time.Minute
-				time.AfterFunc(500*time.Millisecond, cancel)
+				guestruntest.CancelAfterBoot(d, cancel)
 			}
 			out, ui := recordingUI()
 			a, err := b.run(ctx, ui, &packersdk.MockHook{}, d)
@@ -154,7 +145,7 @@ func TestBuildLeavesNothing(t *testing.T) {
 					}
 				}
 			}
-			guestruntest.AssertNothingLeft(t, d, "default", []string{"images"}, tmp)
+			guestruntest.AssertNothingLeft(t, d, "default", []string{guestruntest.Pool}, tmp)
 		})
 	}
 }

@@ -5,9 +5,11 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -45,15 +47,36 @@ packer {
 }
 `
 
-// TestBuildAndVerifyStandIn is the whole pipeline: packer init, then a
-// build of the stand-in guest whose provisioner's change is proven inside
-// the artifact by reading its filesystem, then centos-verify booting the
-// artifact fresh with every check passing; the checksum file matches the
-// image after both, and nothing is left in libvirt or on disk.
-func TestBuildAndVerifyStandIn(t *testing.T) {
-	w := requireWorld(t)
-	dir, tmp := workDir(t)
-	writeFile(t, filepath.Join(dir, "verify.hcl"), `
+// pipelineTemplate is the whole pipeline of a user: the stand-in built
+// with a provisioner, then verified by centos-verify with a spec file and
+// an inline check, reports in JUnit and JSON.
+func pipelineTemplate(w *world) string {
+	return requiredPlugins + standinSource(w, "standin", "") + `
+build {
+  sources = ["source.centos-libvirt.standin"]
+  provisioner "shell" {
+    inline = ["echo baked | sudo tee /etc/baked-by-packer"]
+  }
+  post-processor "centos-verify" {
+    spec         = "verify.hcl"
+    domain_type  = "qemu"
+    network      = "` + w.network + `"
+    libvirt_uri  = "` + w.uri + `"
+    memory       = 1024
+    ssh_timeout  = "4m"
+    report_junit = "reports/verify.xml"
+    report_json  = "reports/verify.json"
+    check_command {
+      name   = "kernel"
+      run    = "uname -s"
+      stdout = "Linux"
+    }
+  }
+}
+`
+}
+
+const pipelineSpec = `
 check "file" "/etc/baked-by-packer" {
   exists   = true
   mode     = "0644"
@@ -71,44 +94,107 @@ check "port" "ssh" {
 }
 check "package" "openssh-server" { installed = true }
 check "user" "cloud-user" { exists = true }
-`)
-	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), requiredPlugins+standinSource(w, "standin", "")+`
-build {
-  sources = ["source.centos-libvirt.standin"]
-  provisioner "shell" {
-    inline = ["echo baked | sudo tee /etc/baked-by-packer"]
-  }
-  post-processor "centos-verify" {
-    spec         = "verify.hcl"
-    domain_type  = "qemu"
-    network      = "`+w.network+`"
-    libvirt_uri  = "`+w.uri+`"
-    memory       = 1024
-    ssh_timeout  = "4m"
-    report_junit = "reports/verify.xml"
-    report_json  = "reports/verify.json"
-    check_command {
-      name   = "kernel"
-      run    = "uname -s"
-      stdout = "Linux"
-    }
-  }
+`
+
+// pipelineRun is one run of pipelineTemplate and what the world looked
+// like around it.
+type pipelineRun struct {
+	dir, tmp     string
+	out          string
+	code         int
+	took         time.Duration
+	sourceBefore string
+	before       snapshot
+	after        snapshot
 }
-`)
-	sourceBefore := fileSHA256(t, w.image)
-	before := takeSnapshot(t, w, tmp)
 
-	if out, code := w.packerRun(t, dir, tmp, time.Minute, "init", "."); code != 0 {
-		t.Fatalf("packer init failed (%d):\n%s", code, out)
-	}
-	start := time.Now()
-	out, code := w.packerRun(t, dir, tmp, 10*time.Minute, "build", ".")
-	t.Logf("packer build took %s:\n%s", time.Since(start).Round(time.Second), out)
-	if code != 0 {
-		t.Fatalf("packer build exited %d", code)
-	}
+// image is the verified artifact.
+func (p *pipelineRun) image() string { return filepath.Join(p.dir, "output-standin", "standin.qcow2") }
 
-	image := filepath.Join(dir, "output-standin", "standin.qcow2")
+// pipeline is the one pipeline run of the whole test run: the build costs
+// minutes, and most tests need only a clean artifact, not a build of
+// their own.
+var pipeline struct {
+	once sync.Once
+	run  *pipelineRun
+	err  error
+}
+
+// standinPipeline runs pipelineTemplate the first time it is called and
+// returns that run ever after. TestBuildAndVerifyStandIn proves it;
+// artifactCopy hands its image to other tests.
+func standinPipeline(t *testing.T, w *world) *pipelineRun {
+	t.Helper()
+	pipeline.once.Do(func() {
+		dir, err := os.MkdirTemp("/var/tmp", "packer-centos-e2e-pipeline-")
+		if err != nil {
+			pipeline.err = err
+			return
+		}
+		os.Chmod(dir, 0o755)
+		p := &pipelineRun{dir: dir, tmp: filepath.Join(dir, "tmp")}
+		pipeline.run = p
+		if pipeline.err = os.Mkdir(p.tmp, 0o755); pipeline.err != nil {
+			return
+		}
+		writeFile(t, filepath.Join(dir, "verify.hcl"), pipelineSpec)
+		writeFile(t, filepath.Join(dir, "build.pkr.hcl"), pipelineTemplate(w))
+		p.sourceBefore = fileSHA256(t, w.image)
+		p.before = takeSnapshot(t, w, p.tmp)
+		if out, code := w.packerRun(t, dir, p.tmp, time.Minute, "init", "."); code != 0 {
+			pipeline.err = fmt.Errorf("packer init failed (%d):\n%s", code, out)
+			return
+		}
+		start := time.Now()
+		p.out, p.code = w.packerRun(t, dir, p.tmp, 10*time.Minute, "build", ".")
+		p.took = time.Since(start)
+		p.after = takeSnapshot(t, w, p.tmp)
+	})
+	if pipeline.err != nil {
+		t.Fatalf("the stand-in pipeline could not run: %v", pipeline.err)
+	}
+	return pipeline.run
+}
+
+// artifactCopy is a copy, in the test's own directory, of the image the
+// stand-in pipeline built and verified, for tests that verify or break an
+// artifact.
+func artifactCopy(t *testing.T, w *world, dir string) string {
+	t.Helper()
+	p := standinPipeline(t, w)
+	if p.code != 0 {
+		t.Fatalf("the stand-in pipeline failed (exit %d), so there is no artifact to copy:\n%s", p.code, p.out)
+	}
+	dst := filepath.Join(dir, "artifact.qcow2")
+	if out, err := exec.Command("cp", "--sparse=always", p.image(), dst).CombinedOutput(); err != nil {
+		t.Fatalf("copy the artifact: %v\n%s", err, out)
+	}
+	return dst
+}
+
+// removeShared removes what the shared pipeline left for other tests.
+func removeShared() {
+	if pipeline.run != nil {
+		os.RemoveAll(pipeline.run.dir)
+	}
+}
+
+// TestBuildAndVerifyStandIn is the whole pipeline: packer init, then a
+// build of the stand-in guest whose provisioner's change is proven inside
+// the artifact by reading its filesystem, then centos-verify booting the
+// artifact fresh with every check passing; the checksum file matches the
+// image after both, and nothing is left in libvirt or on disk.
+func TestBuildAndVerifyStandIn(t *testing.T) {
+	w := requireWorld(t)
+	p := standinPipeline(t, w)
+	out := p.out
+	t.Logf("packer build took %s:\n%s", p.took.Round(time.Second), out)
+	if p.code != 0 {
+		t.Fatalf("packer build exited %d", p.code)
+	}
+	dir := p.dir
+
+	image := p.image()
 	sum := fileSHA256(t, image)
 	line, err := os.ReadFile(image + ".sha256")
 	if err != nil {
@@ -154,7 +240,7 @@ build {
 	if info.Format != "qcow2" || info.VirtualSize != 3<<30 || info.BackingFile != "" || info.Compression != "zstd" {
 		t.Errorf("artifact info = %+v, want a flattened zstd qcow2 of 3 GiB", info)
 	}
-	if after := fileSHA256(t, w.image); after != sourceBefore {
+	if after := fileSHA256(t, w.image); after != p.sourceBefore {
 		t.Error("the source image changed during the build")
 	}
 
@@ -189,5 +275,5 @@ build {
 		}
 		t.Errorf("output directory holds %v, want only the image and its .sha256", names)
 	}
-	assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
+	assertNothingLeft(t, p.before, p.after)
 }

@@ -32,7 +32,7 @@ func TestInterruptLeavesNothing(t *testing.T) {
 	}{
 		{phase: "download", source: `source_image_url = "` + slow + `"`, trigger: regexp.MustCompile(`Trying http://`)},
 		{phase: "boot", trigger: regexp.MustCompile(`Starting domain packer-`)},
-		{phase: "ssh-wait", trigger: regexp.MustCompile(`Waiting for SSH to become available`), after: 5 * time.Second},
+		{phase: "ssh-wait", trigger: regexp.MustCompile(`Waiting for the guest.s SSH server`), after: 5 * time.Second},
 		{phase: "provision", prov: `"echo provisioning-started", "sleep 120"`, trigger: regexp.MustCompile(`provisioning-started`)},
 		{phase: "shutdown", trigger: regexp.MustCompile(`Shutting down the guest`)},
 		{phase: "export", source: `disk_compression = "zlib"`, trigger: regexp.MustCompile(`Exporting output-`)},
@@ -45,23 +45,28 @@ func TestInterruptLeavesNothing(t *testing.T) {
 			if prov == "" {
 				prov = `"true"`
 			}
-			pp := ""
-			if tc.verify {
-				// Without the sequence that keeps the artifact: an
-				// interrupted verify fails the build, which deletes it.
-				pp = strings.Replace(verifyBlock(w, `    ssh_timeout = "4m"`), keepArtifact, "", 1)
-			}
 			src := standinSource(w, "fault", "  "+tc.source)
 			if strings.Contains(tc.source, "source_image_url") {
 				src = strings.Replace(src, `source_image_url      = "`+w.image+`"`, "", 1)
 			}
-			writeFile(t, filepath.Join(dir, "build.pkr.hcl"), src+`
+			template := src + `
 build {
   sources = ["source.centos-libvirt.fault"]
-  provisioner "shell" { inline = [`+prov+`] }
-`+pp+`
+  provisioner "shell" { inline = [` + prov + `] }
 }
-`)
+`
+			if tc.verify {
+				// A copy of the shared artifact, verified: no build of its
+				// own. Without the sequence that keeps the artifact: an
+				// interrupted verify fails the build, which deletes it.
+				template = fileArtifact(filepath.Join(dir, "image.qcow2"), artifactCopy(t, w, dir)) + `
+build {
+  sources = ["source.file.image"]
+` + strings.Replace(verifyBlock(w, `    ssh_timeout = "4m"`), keepArtifact, "", 1) + `
+}
+`
+			}
+			writeFile(t, filepath.Join(dir, "build.pkr.hcl"), template)
 			before := takeSnapshot(t, w, tmp)
 			p := startPacker(t, w, dir, tmp, nil, "build", ".")
 			p.waitFor(t, tc.trigger, 5*time.Minute)

@@ -144,6 +144,14 @@ func transientPool(t *testing.T, w *world) string {
 // tcpTransport listens on loopback and hands each connection to the
 // world's libvirtd socket: a qemu+tcp endpoint without TLS, for the test.
 func tcpTransport(t *testing.T) string {
+	return throttledTCPTransport(t, 0, 0)
+}
+
+// throttledTCPTransport is tcpTransport moving at most up bytes a second
+// towards libvirtd and down bytes a second back (0: as fast as it goes),
+// as a slow link to a remote hypervisor would: a transfer then lasts long
+// enough to be interrupted half-way.
+func throttledTCPTransport(t *testing.T, up, down int) string {
 	t.Helper()
 	addr := serveLoopback(t, func(c net.Conn) {
 		defer c.Close()
@@ -152,7 +160,7 @@ func tcpTransport(t *testing.T) string {
 			return
 		}
 		defer u.Close()
-		splice(c, u)
+		splice(c, u, up, down)
 	})
 	return fmt.Sprintf("qemu+tcp://%s/system", addr)
 }
@@ -178,12 +186,48 @@ func serveLoopback(t *testing.T, serve func(net.Conn)) *net.TCPAddr {
 	return l.Addr().(*net.TCPAddr)
 }
 
-func splice(a, b net.Conn) {
+// splice copies between the client a and the daemon b until both sides
+// are done, at most up bytes a second from a to b and down back (0: no
+// limit).
+func splice(a, b net.Conn, up, down int) {
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); io.Copy(a, b); a.(interface{ CloseWrite() error }).CloseWrite() }()
-	go func() { defer wg.Done(); io.Copy(b, a); b.(interface{ CloseWrite() error }).CloseWrite() }()
+	go func() {
+		defer wg.Done()
+		io.Copy(throttled(a, down), b)
+		a.(interface{ CloseWrite() error }).CloseWrite()
+	}()
+	go func() {
+		defer wg.Done()
+		io.Copy(throttled(b, up), a)
+		b.(interface{ CloseWrite() error }).CloseWrite()
+	}()
 	wg.Wait()
+}
+
+// throttled writes to w at most rate bytes a second (0: no limit).
+func throttled(w io.Writer, rate int) io.Writer {
+	if rate == 0 {
+		return w
+	}
+	return &slowWriter{w: w, rate: rate, start: time.Now()}
+}
+
+type slowWriter struct {
+	w     io.Writer
+	rate  int
+	start time.Time
+	sent  int64
+}
+
+func (s *slowWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	s.sent += int64(n)
+	// Sleep until the bytes sent so far fit the rate.
+	if due := s.start.Add(time.Duration(s.sent) * time.Second / time.Duration(s.rate)); time.Until(due) > 0 {
+		time.Sleep(time.Until(due))
+	}
+	return n, err
 }
 
 // sshTransport runs an SSH server on loopback that accepts one test key
@@ -269,5 +313,76 @@ func serveSession(ch ssh.Channel, requests <-chan *ssh.Request) {
 		}
 		ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{uint32(status)}))
 		return
+	}
+}
+
+// TestRemoteTransfersInterrupted presses Ctrl-C while an image moves
+// through a slow link to a remote hypervisor — going up, as verify uploads
+// the artifact into the pool, and coming down, as the build downloads its
+// export — and needs packer to end within 5 s of it, having cancelled
+// cleanly, with no volume left in the pool and nothing else behind.
+func TestRemoteTransfersInterrupted(t *testing.T) {
+	w := requireWorld(t)
+	pool := transientPool(t, w)
+	const rate = 20 << 20 // bytes a second: a 200 MB image takes 10 s
+	for _, tc := range []struct {
+		name    string
+		trigger *regexp.Regexp
+	}{
+		{"upload", regexp.MustCompile(`Uploading \S+ \([^)]+\) to volume packer-verify-\S+-image\.qcow2`)},
+		{"download", regexp.MustCompile(`Downloading volume packer-\S+-export.qcow2`)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, tmp := workDir(t)
+			var template string
+			if tc.name == "upload" {
+				uri := throttledTCPTransport(t, rate, 0)
+				template = fileArtifact(filepath.Join(dir, "image.qcow2"), artifactCopy(t, w, dir)) + `
+build {
+  sources = ["source.file.image"]
+  post-processor "centos-verify" {
+    libvirt_uri  = "` + uri + `"
+    storage_pool = "` + pool + `"
+    domain_type  = "qemu"
+    network      = "` + w.network + `"
+    memory       = 1024
+  }
+}
+`
+			} else {
+				uri := throttledTCPTransport(t, 0, rate)
+				template = strings.Replace(standinSource(w, "remote", `  storage_pool = "`+pool+`"`),
+					`libvirt_uri           = "`+w.uri+`"`, `libvirt_uri           = "`+uri+`"`, 1) + `
+build { sources = ["source.centos-libvirt.remote"] }
+`
+			}
+			writeFile(t, filepath.Join(dir, "build.pkr.hcl"), template)
+			before := takeSnapshot(t, w, tmp)
+			p := startPacker(t, w, dir, tmp, nil, "build", ".")
+			p.waitFor(t, tc.trigger, 10*time.Minute)
+			time.Sleep(time.Second) // well into the transfer
+			p.interrupt(t)
+			interrupted := time.Now()
+			out, code := p.wait(t, 3*time.Minute)
+			took := time.Since(interrupted)
+			t.Logf("packer build, interrupted during the %s, ended %s later:\n%s", tc.name, took.Round(100*time.Millisecond), out)
+			if code == 0 {
+				t.Fatal("an interrupted build exited 0")
+			}
+			if took > 5*time.Second {
+				t.Errorf("packer took %s to end after Ctrl-C, want at most 5s", took.Round(100*time.Millisecond))
+			}
+			if !strings.Contains(out, "Cleanly cancelled builds after being interrupted") {
+				t.Error("packer did not report a clean cancellation")
+			}
+			if vols := volumes(t, w, pool); len(vols) != 0 {
+				t.Errorf("volumes left in pool %s: %v", pool, vols)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "output-remote")); !os.IsNotExist(err) {
+				t.Error("output directory left behind")
+			}
+			assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
+			assertNoPluginProcess(t, w)
+		})
 	}
 }

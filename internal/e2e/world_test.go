@@ -3,10 +3,9 @@
 package e2e
 
 import (
-	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -15,8 +14,11 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/rawdisk"
 )
 
 // world is what internal/testworld/world.sh tells the tests.
@@ -43,8 +45,34 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if w != nil {
 		os.RemoveAll(w.pluginDir)
+		removeShared()
+		printWallTimes(os.Stdout)
 	}
 	os.Exit(code)
+}
+
+// wallTimes is how long each test took, for the summary at the end of the
+// run: where the suite's time goes.
+var wallTimes struct {
+	mu    sync.Mutex
+	tests map[string]time.Duration
+}
+
+func printWallTimes(out io.Writer) {
+	wallTimes.mu.Lock()
+	defer wallTimes.mu.Unlock()
+	names := make([]string, 0, len(wallTimes.tests))
+	var total time.Duration
+	for name, d := range wallTimes.tests {
+		names = append(names, name)
+		total += d
+	}
+	sort.Slice(names, func(i, j int) bool { return wallTimes.tests[names[i]] > wallTimes.tests[names[j]] })
+	fmt.Fprintln(out, "e2e wall time per test, longest first:")
+	for _, name := range names {
+		fmt.Fprintf(out, "  %-40s %7.1fs\n", name, wallTimes.tests[name].Seconds())
+	}
+	fmt.Fprintf(out, "  %-40s %7.1fs\n", "total", total.Seconds())
 }
 
 // setUp reads the world and installs a release build of the plugin, so
@@ -84,11 +112,22 @@ func setUp() (*world, error) {
 	return w, nil
 }
 
+// requireWorld is the first call of every test: it skips the test without
+// a world, and times it for the summary.
 func requireWorld(t *testing.T) *world {
 	t.Helper()
 	if theWorld == nil {
 		t.Skip("no test world: run through `make test` (internal/testworld/world.sh)")
 	}
+	start := time.Now()
+	t.Cleanup(func() {
+		wallTimes.mu.Lock()
+		defer wallTimes.mu.Unlock()
+		if wallTimes.tests == nil {
+			wallTimes.tests = map[string]time.Duration{}
+		}
+		wallTimes.tests[t.Name()] += time.Since(start)
+	})
 	return theWorld
 }
 
@@ -208,55 +247,24 @@ func fileSHA256(t *testing.T, path string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// guestDisk is a disk image flattened to raw, whose ext4 partitions can
-// be read without booting it.
+// guestDisk is a disk image flattened to raw, whose ext4 partitions are
+// read without booting it.
 type guestDisk struct {
-	raw     string
-	offsets []int64
+	*rawdisk.Disk
+	raw string
 }
 
 func openGuestDisk(t *testing.T, image string) *guestDisk {
 	t.Helper()
 	raw := filepath.Join(t.TempDir(), "disk.raw")
-	if out, err := exec.Command("qemu-img", "convert", "-O", "raw", image, raw).CombinedOutput(); err != nil {
-		t.Fatalf("flatten %s: %v\n%s", image, err, out)
-	}
-	out, err := exec.Command("sfdisk", "--json", raw).Output()
+	d, err := rawdisk.Open(context.Background(), image, raw)
 	if err != nil {
-		t.Fatalf("read partition table of %s: %v", image, err)
+		t.Fatalf("open %s: %v", image, err)
 	}
-	var table struct {
-		PartitionTable struct {
-			SectorSize int64 `json:"sectorsize"`
-			Partitions []struct {
-				Start int64 `json:"start"`
-			} `json:"partitions"`
-		} `json:"partitiontable"`
-	}
-	if err := json.Unmarshal(out, &table); err != nil {
-		t.Fatalf("parse partition table: %v", err)
-	}
-	sector := table.PartitionTable.SectorSize
-	if sector == 0 {
-		sector = 512
-	}
-	d := &guestDisk{raw: raw}
-	for _, p := range table.PartitionTable.Partitions {
-		d.offsets = append(d.offsets, p.Start*sector)
-	}
-	return d
+	return &guestDisk{Disk: d, raw: raw}
 }
 
-// file reads a file from whichever ext4 partition has it, with debugfs.
+// file reads a file from whichever ext4 partition has it.
 func (d *guestDisk) file(path string) (string, error) {
-	for _, off := range d.offsets {
-		var stdout, stderr bytes.Buffer
-		cmd := exec.Command("debugfs", "-R", "cat "+path, fmt.Sprintf("%s?offset=%d", d.raw, off))
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil || strings.Contains(stderr.String(), "File not found") || strings.Contains(stderr.String(), "Bad magic") {
-			continue
-		}
-		return stdout.String(), nil
-	}
-	return "", fmt.Errorf("%s not found in any ext4 partition", path)
+	return d.ReadFile(context.Background(), path)
 }

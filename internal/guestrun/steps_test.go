@@ -146,4 +146,7 @@ func TestTimingsString(t *testing.T) {
 	if got := tm.String(); !strings.HasPrefix(got, "download 1.5s, export 0.2s (total ") {
 		t.Errorf("String() = %q", got)
 	}
+	if got := NewTimings(time.Now()).String(); got != "(total 0.0s)" {
+		t.Errorf("String() without phases = %q", got)
+	}
 }

@@ -41,7 +41,11 @@ func (t *Timings) String() string {
 	for _, p := range t.phases {
 		parts = append(parts, fmt.Sprintf("%s %s", p.name, Seconds(p.d)))
 	}
-	return fmt.Sprintf("%s (total %s)", strings.Join(parts, ", "), Seconds(time.Since(t.started)))
+	total := fmt.Sprintf("(total %s)", Seconds(time.Since(t.started)))
+	if len(parts) == 0 {
+		return total
+	}
+	return strings.Join(parts, ", ") + " " + total
 }
 
 // Seconds renders d as "12.3s".

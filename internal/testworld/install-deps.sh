@@ -15,8 +15,8 @@ packages=(
 	# the stand-in guest image and the stand-in installer ISOs
 	mmdebstrap fdisk syslinux syslinux-common extlinux mtools dosfstools e2fsprogs
 	isolinux grub-pc-bin grub-common busybox-static cpio gzip
-	# tests: SSH into guests, read artifacts
-	openssh-client
+	# tests: SSH into guests, read artifacts; lint the shell scripts
+	openssh-client shellcheck
 )
 
 missing=()

@@ -3,17 +3,14 @@
 # stand-in guest image, and a libvirt whose guests cannot reach anything
 # beyond this machine. Used by `make test`, `make demo` and CI alike.
 #
-#   world.sh packer          print the path of the cached packer binary (build it if absent)
-#   world.sh guest           print the path of the cached stand-in qcow2 (build it if absent)
-#   world.sh installer       print the paths of the cached stand-in installer ISOs,
-#                            ISOLINUX then GRUB, one per line (build them if absent)
 #   world.sh up              start the world, write <state>/world.env, print its path
 #   world.sh exec -- CMD...  run CMD inside the world with world.env exported
 #   world.sh down            stop everything up started, remove leftovers
 #   world.sh run -- CMD...   up, exec, down (always), exit with CMD's status
-#   world.sh boot-check [-- GUEST_CMD...]
-#                            boot the stand-in guest in the world, SSH into it as
-#                            root (and run GUEST_CMD there), shut it down
+#
+# What the world hands its commands — packer, the stand-in guest image, the
+# stand-in installer ISOs — is built and cached by the Go command
+# internal/testworld/fixtures, which `up` runs (so `go` must be on PATH).
 #
 # Two ways the world is built (see README.md beside this file):
 #  netns:  no libvirtd is running. We create the network namespace
@@ -31,7 +28,6 @@
 set -euo pipefail
 umask 022
 
-readonly PACKER_VERSION=1.15.0
 readonly LIBVIRT_URI=qemu:///system
 readonly NETNS=pcentos-world
 readonly ISOLATED_NET=pcentos-isolated
@@ -41,32 +37,18 @@ readonly ISOLATED_BRIDGE=pcentos0
 readonly DOMAIN_PREFIX=packer-
 readonly LIBVIRT_SOCK=/run/libvirt/libvirt-sock
 
-CACHE_DIR=${PACKER_CENTOS_CACHE:-/var/cache/packer-plugin-centos}
 STATE_DIR=${PACKER_CENTOS_WORLD_STATE:-/run/packer-plugin-centos-world}
-readonly CACHE_DIR STATE_DIR
+readonly STATE_DIR
 readonly ENV_FILE=$STATE_DIR/world.env
 
 SELF=$(realpath -- "${BASH_SOURCE[0]}")
 readonly SELF
 REPO_ROOT=$(cd "$(dirname "$SELF")/../.." && pwd)
 readonly REPO_ROOT
-readonly STANDIN_DIR=$REPO_ROOT/internal/standin/guest
-readonly INSTALLER_DIR=$REPO_ROOT/internal/standin/installer
-readonly INSTALLER_ISOS=(standin-installer-isolinux.iso standin-installer-grub.iso)
 
-log() { printf '[world %(%T)T] %s\n' -1 "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
-
-# Microseconds since the epoch; locale-proof (EPOCHREALTIME may use a comma).
-now_us() { echo "${EPOCHREALTIME//[!0-9]/}"; }
-# since START_US — seconds elapsed, one decimal.
-since() {
-	local d=$(($(now_us) - $1))
-	printf '%d.%d' $((d / 1000000)) $((d % 1000000 / 100000))
-}
+LOG_TAG=world
+# shellcheck source=internal/testworld/lib.sh
+. "$REPO_ROOT/internal/testworld/lib.sh"
 
 need_root() { ((EUID == 0)) || die "world.sh $1 must run as root (network namespaces, libvirtd)"; }
 
@@ -84,14 +66,11 @@ vsh() { timeout --kill-after=5 120 virsh -q -c "$LIBVIRT_URI" "$@"; }
 # libvirt_answers — true if some libvirtd accepts qemu:///system connections.
 libvirt_answers() { timeout --kill-after=2 15 virsh -q -c "$LIBVIRT_URI" uri >/dev/null 2>&1; }
 
-# ---------------------------------------------------------------- caches --
+# -------------------------------------------------------------- fixtures --
 
-ensure_cache_dir() {
-	# 0755 all the way: guests run as libvirt-qemu and must traverse the path
-	# to the stand-in image, which is why the cache is not under /root.
-	mkdir -p "$CACHE_DIR"
-	chmod 0755 "$CACHE_DIR"
-}
+# fixtures WHAT — what internal/testworld/fixtures prints: the path(s) of
+# the cached packer, guest image or installer ISOs, built if absent.
+fixtures() { (cd "$REPO_ROOT" && go run ./internal/testworld/fixtures "$@"); }
 
 # with_lock FILE CMD... — CMD under an exclusive flock on FILE; the fd is
 # closed for CMD's children so no daemon can inherit the lock.
@@ -106,171 +85,6 @@ with_lock() {
 	# A failing CMD ends the script (set -e), which releases the lock too.
 	"$@" {fd}>&-
 	exec {fd}>&-
-}
-
-packer_path() { echo "$CACHE_DIR/packer-$PACKER_VERSION"; }
-
-build_packer() {
-	local bin src t0
-	bin=$(packer_path)
-	[[ -x $bin ]] && return 0 # built while we waited for the lock
-	src="$CACHE_DIR/packer-src-$PACKER_VERSION"
-	command -v go >/dev/null || die "go is needed to build packer $PACKER_VERSION"
-	t0=$(now_us)
-	log "building packer $PACKER_VERSION into $bin (a few minutes on a cold Go cache)"
-	mkdir -p "$src"
-	# The go-cty replace is what the plugin SDK needs too; without it packer's
-	# gob registration clashes at start.
-	cat >"$src/go.mod" <<-EOF
-		module packer-centos/packer-build
-
-		go 1.25
-
-		replace github.com/zclconf/go-cty => github.com/nywilken/go-cty v1.13.3
-	EOF
-	printf '%s\n' '//go:build tools' '' 'package tools' '' 'import _ "github.com/hashicorp/packer"' >"$src/tools.go"
-	# The proxy serves exact versions only; GOWORK=off keeps any go.work of the
-	# caller out of this scratch module.
-	(
-		cd "$src"
-		export GOWORK=off GOFLAGS="${GOFLAGS:-} -mod=mod"
-		# One "go: added" line per dependency (~200) says nothing useful.
-		go get "github.com/hashicorp/packer@v$PACKER_VERSION" 2>&1 | { grep -v '^go: added ' || true; }
-		go build -o "$bin.tmp" github.com/hashicorp/packer
-	) >&2
-	"$bin.tmp" version >/dev/null || die "the freshly built packer does not run"
-	chmod 0755 "$bin.tmp"
-	mv -f "$bin.tmp" "$bin"
-	log "packer $PACKER_VERSION built in $(since "$t0") s"
-}
-
-ensure_packer() {
-	[[ -x $(packer_path) ]] && return 0
-	ensure_cache_dir
-	with_lock "$CACHE_DIR/.packer.lock" build_packer
-}
-
-# standin_key — hash of every file of the image recipe: a recipe change means
-# a new cache entry, so a stale image is never booted.
-standin_key() {
-	[[ -d $STANDIN_DIR ]] || die "no stand-in recipe at $STANDIN_DIR"
-	(cd "$STANDIN_DIR" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) |
-		sha256sum | cut -c1-16
-}
-
-standin_path() { echo "$CACHE_DIR/standin/$(standin_key)/standin.qcow2"; }
-
-build_standin() {
-	local img=$1 dir
-	[[ -f $img && -f $img.sha256 ]] && return 0 # built while we waited
-	dir=$(dirname "$img")
-	log "building the stand-in guest image (recipe $(basename "$dir")) into $img"
-	mkdir -p "$dir"
-	chmod 0755 "$dir"
-	"$STANDIN_DIR/build.sh" "$img" >&2
-}
-
-# prune_standins — drop images of older recipes. Only `up` does it, under the
-# world lock: the world it replaces is the only one that could be using them.
-prune_standins() {
-	local keep d
-	keep=$(dirname "$(standin_path)")
-	for d in "$CACHE_DIR"/standin/*/; do
-		d=${d%/}
-		[[ -d $d && $d != "$keep" ]] || continue
-		log "removing the stand-in image of an older recipe: $d"
-		rm -rf -- "$d"
-	done
-}
-
-ensure_standin() {
-	local img
-	img=$(standin_path)
-	[[ -f $img && -f $img.sha256 ]] && return 0
-	need_root guest
-	ensure_cache_dir
-	mkdir -p "$CACHE_DIR/standin"
-	chmod 0755 "$CACHE_DIR/standin"
-	with_lock "$CACHE_DIR/standin/.lock" build_standin "$img"
-}
-
-# installer_key — hash of the installer recipe and of the guest recipe (the
-# ISOs carry the guest image): a change to either means new ISOs. The
-# installer's README and self-test are not part of the recipe.
-installer_key() {
-	[[ -d $INSTALLER_DIR ]] || die "no installer recipe at $INSTALLER_DIR"
-	[[ -d $STANDIN_DIR ]] || die "no stand-in recipe at $STANDIN_DIR"
-	{
-		(cd "$STANDIN_DIR" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
-		(cd "$INSTALLER_DIR" && find . -type f ! -name README.md ! -name selftest.sh -print0 |
-			LC_ALL=C sort -z | xargs -0 sha256sum)
-	} | sha256sum | cut -c1-16
-}
-
-installer_dir() { echo "$CACHE_DIR/installer/$(installer_key)"; }
-
-# installer_paths — the ISOs, ISOLINUX first, one per line.
-installer_paths() {
-	local dir iso
-	dir=$(installer_dir)
-	for iso in "${INSTALLER_ISOS[@]}"; do echo "$dir/$iso"; done
-}
-
-# installer_built DIR — both ISOs and their checksums are there (build.sh
-# writes the checksums last).
-installer_built() {
-	local iso
-	for iso in "${INSTALLER_ISOS[@]}"; do
-		[[ -f $1/$iso && -f $1/$iso.sha256 ]] || return 1
-	done
-}
-
-build_installer() {
-	local dir=$1
-	installer_built "$dir" && return 0 # built while we waited
-	log "building the stand-in installer ISOs (recipe $(basename "$dir")) into $dir"
-	mkdir -p "$dir"
-	chmod 0755 "$dir"
-	"$INSTALLER_DIR/build.sh" "$dir" "$(standin_path)" >&2
-}
-
-ensure_installer() {
-	local dir
-	dir=$(installer_dir)
-	installer_built "$dir" && return 0
-	need_root installer
-	ensure_standin
-	ensure_cache_dir
-	mkdir -p "$CACHE_DIR/installer"
-	chmod 0755 "$CACHE_DIR/installer"
-	with_lock "$CACHE_DIR/installer/.lock" build_installer "$dir"
-}
-
-# prune_installers — drop ISOs of older recipes; `up` only, like prune_standins.
-prune_installers() {
-	local keep d
-	keep=$(installer_dir)
-	for d in "$CACHE_DIR"/installer/*/; do
-		d=${d%/}
-		[[ -d $d && $d != "$keep" ]] || continue
-		log "removing the stand-in installer ISOs of an older recipe: $d"
-		rm -rf -- "$d"
-	done
-}
-
-cmd_packer() {
-	ensure_packer
-	packer_path
-}
-
-cmd_guest() {
-	ensure_standin
-	standin_path
-}
-
-cmd_installer() {
-	ensure_installer
-	installer_paths
 }
 
 # ----------------------------------------------------------------- state --
@@ -462,6 +276,7 @@ teardown() {
 		teardown_shared
 	fi
 	rm -f "$STATE_DIR/mode" "$STATE_DIR/network"
+	# What older world.sh versions kept there.
 	rm -rf "$STATE_DIR/tmp"
 }
 
@@ -640,14 +455,10 @@ up_shared() {
 	log "shared world up in $(since "$t0") s"
 }
 
+# write_env NETNS NETWORK PACKER IMAGE ISOLINUX_ISO GRUB_ISO
 write_env() {
-	local netns=$1 network=$2 img sum tmp iso_isolinux iso_grub sum_isolinux sum_grub
-	img=$(standin_path)
+	local netns=$1 network=$2 packer=$3 img=$4 iso_isolinux=$5 iso_grub=$6 sum sum_isolinux sum_grub tmp
 	read -r sum _ <"$img.sha256"
-	{
-		read -r iso_isolinux
-		read -r iso_grub
-	} < <(installer_paths)
 	read -r sum_isolinux _ <"$iso_isolinux.sha256"
 	read -r sum_grub _ <"$iso_grub.sha256"
 	tmp=$(mktemp "$STATE_DIR/world.env.XXXXXX")
@@ -658,7 +469,7 @@ write_env() {
 		printf 'export WORLD_LIBVIRT_URI=%q\n' "$LIBVIRT_URI"
 		printf 'export WORLD_NETWORK=%q\n' "$network"
 		printf 'export WORLD_DOMAIN_PREFIX=%q\n' "$DOMAIN_PREFIX"
-		printf 'export WORLD_PACKER=%q\n' "$(packer_path)"
+		printf 'export WORLD_PACKER=%q\n' "$packer"
 		printf 'export WORLD_STANDIN_IMAGE=%q\n' "$img"
 		printf 'export WORLD_STANDIN_SHA256=%q\n' "$sum"
 		printf 'export WORLD_INSTALLER_ISO_ISOLINUX=%q\n' "$iso_isolinux"
@@ -672,20 +483,22 @@ write_env() {
 
 # do_up — assumes the state lock is held.
 do_up() {
-	local t0
+	local t0 packer img isos
 	t0=$(now_us)
 	need_root up
 	# Slow, world-independent work first, while nothing is running yet.
-	ensure_packer
-	ensure_standin
-	ensure_installer
+	packer=$(fixtures packer)
+	img=$(fixtures guest)
+	mapfile -t isos < <(fixtures installer)
+	((${#isos[@]} == 2)) || die "fixtures installer did not name the two installer ISOs"
 	fix_kvm_perms
 	teardown
-	prune_standins
-	prune_installers
+	# Under the world lock, the world it replaces is the only one that
+	# could be using images and ISOs of an older recipe.
+	fixtures prune
 	if libvirt_answers; then
 		up_shared
-		write_env "" "$ISOLATED_NET"
+		write_env "" "$ISOLATED_NET" "$packer" "$img" "${isos[@]}"
 	else
 		local p
 		for p in $(pgrep -x libvirtd); do
@@ -694,7 +507,7 @@ do_up() {
 			die "a libvirtd (pid $p) is running but does not answer on $LIBVIRT_SOCK: not ours, not starting a second one"
 		done
 		up_netns
-		write_env "$NETNS" default
+		write_env "$NETNS" default "$packer" "$img" "${isos[@]}"
 	fi
 	log "world up in $(since "$t0") s; env: $ENV_FILE"
 }
@@ -709,7 +522,7 @@ do_down() {
 
 ensure_state_dir() {
 	mkdir -p "$STATE_DIR"
-	# 0755: boot-check's disks live below it and qemu runs as libvirt-qemu.
+	# 0755: the tests, whatever user, read world.env in it.
 	chmod 0755 "$STATE_DIR"
 }
 
@@ -833,177 +646,6 @@ cmd_run() {
 	with_lock "$STATE_DIR/lock" do_run "${argv[@]}"
 }
 
-# ------------------------------------------------------------ boot-check --
-
-# world_is_up — world.env exists and its libvirt and network answer.
-world_is_up() {
-	[[ -f $ENV_FILE ]] || return 1
-	(
-		# shellcheck source=/dev/null
-		. "$ENV_FILE"
-		[[ -z $WORLD_NETNS || -e /run/netns/$WORLD_NETNS ]] && net_active "$WORLD_NETWORK"
-	)
-}
-
-cmd_boot_check() {
-	need_root boot-check
-	[[ ${1:-} == -- ]] && shift
-	if world_is_up; then
-		log "using the world that is already up ($ENV_FILE)"
-		cmd_exec -- "$SELF" _boot-check-inside "$@"
-	else
-		cmd_run -- "$SELF" _boot-check-inside "$@"
-	fi
-}
-
-bc_tmp=
-bc_domain=
-bc_cleanup() {
-	local rc=$?
-	trap '' INT TERM HUP
-	if [[ -n $bc_domain ]] && vsh domstate "$bc_domain" >/dev/null 2>&1; then
-		vsh destroy "$bc_domain" >/dev/null 2>&1 || true
-	fi
-	if ((rc != 0)) && [[ -n $bc_tmp && -s $bc_tmp/console.log ]]; then
-		log "boot-check failed; serial console tail:"
-		tail -n 60 "$bc_tmp/console.log" | sed 's/^/  | /' >&2
-	fi
-	[[ -z $bc_tmp ]] || rm -rf "$bc_tmp"
-	exit "$rc"
-}
-
-random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
-
-# Runs inside the world (world_exec), with world.env exported.
-cmd_boot_check_inside() {
-	local t0 t_lease t_ssh t_ci t_down ip mac name key
-	: "${WORLD_NETWORK:?run through world.sh boot-check}"
-	[[ -f $WORLD_STANDIN_IMAGE ]] || die "$WORLD_STANDIN_IMAGE is gone: run world.sh up again"
-	mkdir -p "$STATE_DIR/tmp"
-	chmod 0755 "$STATE_DIR/tmp"
-	trap bc_cleanup EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
-	trap 'exit 129' HUP
-	bc_tmp=$(mktemp -d "$STATE_DIR/tmp/boot-check.XXXXXX")
-	# qemu (uid libvirt-qemu) opens the overlay, the seed and the console log
-	# here; the private key stays 0600.
-	chmod 0755 "$bc_tmp"
-
-	key=$bc_tmp/id_ed25519
-	ssh-keygen -q -t ed25519 -N '' -C world-boot-check -f "$key"
-	name=${DOMAIN_PREFIX}world-check-$(random_hex 4)
-	mac=52:54:00:$(random_hex 3 | sed 's/../&:/g; s/:$//')
-
-	cat >"$bc_tmp/user-data" <<-EOF
-		#cloud-config
-		disable_root: false
-		ssh_authorized_keys:
-		  - $(<"$key.pub")
-	EOF
-	printf 'instance-id: %s\nlocal-hostname: world-check\n' "$name" >"$bc_tmp/meta-data"
-	(cd "$bc_tmp" && xorriso -as mkisofs -quiet -o seed.iso -V cidata -J -r user-data meta-data 2>/dev/null)
-	qemu-img create -q -f qcow2 -F qcow2 -b "$WORLD_STANDIN_IMAGE" "$bc_tmp/disk.qcow2"
-
-	# TCG ('qemu'): KVM hangs on these machines. The seed is on IDE because the
-	# stand-in's cloud kernel has no AHCI driver. No <graphics>: libvirt 9.0
-	# rejects type 'none' and we want none.
-	cat >"$bc_tmp/domain.xml" <<-EOF
-		<domain type='qemu'>
-		  <name>$name</name>
-		  <memory unit='MiB'>1024</memory>
-		  <vcpu>2</vcpu>
-		  <os>
-		    <type arch='x86_64' machine='pc'>hvm</type>
-		    <boot dev='hd'/>
-		  </os>
-		  <features><acpi/><apic/></features>
-		  <on_poweroff>destroy</on_poweroff>
-		  <on_reboot>restart</on_reboot>
-		  <on_crash>destroy</on_crash>
-		  <devices>
-		    <disk type='file' device='disk'>
-		      <driver name='qemu' type='qcow2' cache='unsafe'/>
-		      <source file='$bc_tmp/disk.qcow2'/>
-		      <target dev='vda' bus='virtio'/>
-		    </disk>
-		    <disk type='file' device='cdrom'>
-		      <driver name='qemu' type='raw'/>
-		      <source file='$bc_tmp/seed.iso'/>
-		      <target dev='hdc' bus='ide'/>
-		      <readonly/>
-		    </disk>
-		    <interface type='network'>
-		      <source network='$WORLD_NETWORK'/>
-		      <mac address='$mac'/>
-		      <model type='virtio'/>
-		    </interface>
-		    <serial type='file'>
-		      <source path='$bc_tmp/console.log'/>
-		      <target port='0'/>
-		    </serial>
-		    <controller type='usb' model='none'/>
-		    <memballoon model='none'/>
-		  </devices>
-		</domain>
-	EOF
-
-	log "booting $name (mac $mac) on network $WORLD_NETWORK"
-	t0=$(now_us)
-	bc_domain=$name
-	vsh create "$bc_tmp/domain.xml" >/dev/null
-
-	# DHCP lease: polled at 1 Hz; each virsh call costs CPU the TCG guest needs.
-	ip=
-	while [[ -z $ip ]]; do
-		(($(now_us) - t0 < 180 * 1000000)) || die "no DHCP lease for $mac within 180 s"
-		vsh domstate "$name" >/dev/null 2>&1 || die "domain $name died during boot"
-		sleep 1
-		ip=$(vsh net-dhcp-leases "$WORLD_NETWORK" --mac "$mac" 2>/dev/null |
-			awk -v m="$mac" '$3 == m && $4 == "ipv4" { split($5, a, "/"); print a[1] }' | tail -n1)
-	done
-	t_lease=$(since "$t0")
-	log "lease: $ip after $t_lease s"
-
-	local -a ssh_opts=(-F /dev/null -i "$key" -o IdentitiesOnly=yes -o BatchMode=yes
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null
-		-o ConnectTimeout=5 -o LogLevel=ERROR)
-	until ssh "${ssh_opts[@]}" "root@$ip" true 2>/dev/null; do
-		(($(now_us) - t0 < 300 * 1000000)) || die "no SSH to root@$ip within 300 s"
-		vsh domstate "$name" >/dev/null 2>&1 || die "domain $name died during boot"
-		sleep 1
-	done
-	t_ssh=$(since "$t0")
-	log "ssh: root@$ip answered after $t_ssh s"
-
-	# Our builds wait for cloud-init too: it must finish cleanly, not just run.
-	local status
-	status=$(ssh "${ssh_opts[@]}" "root@$ip" cloud-init status --wait 2>&1) ||
-		die "cloud-init did not finish cleanly: $status"
-	t_ci=$(since "$t0")
-	log "cloud-init: done after $t_ci s"
-	if (($#)); then
-		log "running in the guest: $*"
-		# Like ssh itself: the words are joined and run by the guest's shell.
-		# shellcheck disable=SC2029
-		ssh "${ssh_opts[@]}" "root@$ip" "$@" >&2 || die "guest command failed: $*"
-	fi
-
-	local t1
-	t1=$(now_us)
-	vsh shutdown "$name" >/dev/null
-	# A transient domain disappears once it is off.
-	while vsh domstate "$name" >/dev/null 2>&1; do
-		(($(now_us) - t1 < 120 * 1000000)) || die "$name did not shut down within 120 s"
-		sleep 0.2
-	done
-	bc_domain=
-	t_down=$(since "$t1")
-	log "shutdown: $t_down s"
-	printf 'boot-check ok: lease %s s, ssh %s s, cloud-init %s s, shutdown %s s\n' \
-		"$t_lease" "$t_ssh" "$t_ci" "$t_down"
-}
-
 # ------------------------------------------------------------------ main --
 
 usage() {
@@ -1016,15 +658,10 @@ main() {
 	local cmd=$1
 	shift
 	case $cmd in
-	packer) cmd_packer ;;
-	guest) cmd_guest ;;
-	installer) cmd_installer ;;
 	up) cmd_up ;;
 	down) cmd_down ;;
 	exec) cmd_exec "$@" ;;
 	run) cmd_run "$@" ;;
-	boot-check) cmd_boot_check "$@" ;;
-	_boot-check-inside) cmd_boot_check_inside "$@" ;;
 	-h | --help | help) usage ;;
 	*)
 		log "unknown command: $cmd"

@@ -63,8 +63,10 @@ func (p *PostProcessor) verify(ctx context.Context, ui packersdk.Ui, in packersd
 	runner := commonsteps.NewRunner(p.steps(), cfg.PackerConfig, ui)
 	runner.Run(ctx, state)
 
+	// Cancelled first: a step that failed because of the cancel would
+	// otherwise speak for it.
 	failure, _ := state.Get("error").(error)
-	if failure == nil && ctx.Err() != nil {
+	if ctx.Err() != nil {
 		failure = errors.New("verify was cancelled")
 	}
 	if err := r.checkImageUnchanged(ctx); err != nil {

@@ -14,8 +14,6 @@ import (
 
 	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun/guestruntest"
-	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
-	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 
@@ -36,21 +34,18 @@ func TestVerifyLeavesNothing(t *testing.T) {
 		wantReportFail string // the JUnit report's failed entry
 	}{
 		{name: "success"},
-		{name: "success with a storage pool", pool: "images"},
+		{name: "success with a storage pool", pool: guestruntest.Pool},
 		{name: "guest never comes up", noSSH: true, wantErr: "the image did not come up", wantReportFail: "boot"},
 		{name: "libvirt refuses the domain", failDefine: true, wantErr: "define domain: no", wantReportFail: "boot"},
 		{name: "cancelled while waiting for SSH", noSSH: true, cancelAt: "ssh", wantErr: "verify was cancelled"},
-		{name: "cancelled during the upload", pool: "images", cancelAt: "upload", wantErr: "context canceled"},
+		{name: "cancelled during the upload", pool: guestruntest.Pool, cancelAt: "upload", wantErr: "verify was cancelled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tmp := t.TempDir()
 			t.Setenv("TMPDIR", tmp)
 			dir := t.TempDir()
-			image := filepath.Join(dir, "image.qcow2")
-			if err := qemuimg.CreateBlank(context.Background(), image, 16<<20); err != nil {
-				t.Fatal(err)
-			}
+			image := guestruntest.Image(t)
 			sum, _, err := artifact.SHA256File(context.Background(), image)
 			if err != nil {
 				t.Fatal(err)
@@ -58,12 +53,7 @@ func TestVerifyLeavesNothing(t *testing.T) {
 			in := &packersdk.MockArtifact{BuilderIdValue: artifact.BuilderID, FilesValue: []string{image}, StateValues: map[string]interface{}{
 				artifact.StateImagePath: image, artifact.StateFormat: "qcow2", artifact.StateSHA256: sum}}
 
-			d := fake.New(guestruntest.LoopbackNetwork("default"))
-			d.AddPool("images")
-			d.OnStart = func(d *fake.Driver, name string) {
-				dom, _ := d.Domain(name)
-				d.LeaseReserved("default", dom.XML.Devices.Interfaces[0].MAC.Address, time.Now())
-			}
+			d := guestruntest.NewFake()
 			if tt.failDefine {
 				d.Fail = map[string]error{"DefineDomain": errors.New("define domain: no")}
 			}
@@ -71,7 +61,7 @@ func TestVerifyLeavesNothing(t *testing.T) {
 			defer cancel()
 			switch tt.cancelAt {
 			case "ssh":
-				time.AfterFunc(500*time.Millisecond, cancel)
+				guestruntest.CancelAfterBoot(d, cancel)
 			case "upload":
 				d.OnTransfer = func(ctx context.Context, _ string) error {
 					cancel()
@@ -124,7 +114,7 @@ func TestVerifyLeavesNothing(t *testing.T) {
 			if !strings.Contains(out.String(), "Verify timings: ") {
 				t.Errorf("no timings:\n%s", &out)
 			}
-			guestruntest.AssertNothingLeft(t, d, "default", []string{"images"}, tmp)
+			guestruntest.AssertNothingLeft(t, d, "default", []string{guestruntest.Pool}, tmp)
 		})
 	}
 }

@@ -12,9 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/packer-centos/packer-plugin-centos/verifier"
+	"golang.org/x/crypto/ssh"
 )
 
 func TestWrapCommand(t *testing.T) {

@@ -5,19 +5,23 @@
 package guestruntest
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
+	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 )
 
 // LoopbackNetwork is a network like libvirt's "default" whose DHCP range
@@ -29,6 +33,45 @@ func LoopbackNetwork(name string) libvirtdriver.Network {
 	n.Subnet = netip.MustParsePrefix("127.0.0.0/24")
 	n.DHCP = []libvirtdriver.Range{{Start: netip.MustParseAddr("127.0.0.1"), End: netip.MustParseAddr("127.0.0.1")}}
 	return n
+}
+
+// Pool is the storage pool NewFake has.
+const Pool = "images"
+
+// NewFake is a fake libvirt with LoopbackNetwork "default" and an empty
+// storage pool Pool, whose guests take their reserved address as soon as
+// they start.
+func NewFake() *fake.Driver {
+	d := fake.New(LoopbackNetwork("default"))
+	d.AddPool(Pool)
+	d.OnStart = func(d *fake.Driver, name string) {
+		dom, _ := d.Domain(name)
+		d.LeaseReserved("default", dom.XML.Devices.Interfaces[0].MAC.Address, time.Now())
+	}
+	return d
+}
+
+// CancelAfterBoot calls cancel a moment after the guest starts, while
+// the run waits for its SSH server, as Ctrl-C then would.
+func CancelAfterBoot(d *fake.Driver, cancel func()) {
+	start := d.OnStart
+	d.OnStart = func(d *fake.Driver, name string) {
+		if start != nil {
+			start(d, name)
+		}
+		time.AfterFunc(300*time.Millisecond, cancel)
+	}
+}
+
+// Image is a fresh, empty qcow2 disk image of 16 MiB in a temporary
+// directory of the test.
+func Image(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "image.qcow2")
+	if err := qemuimg.CreateBlank(context.Background(), path, 16<<20); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // SSHServer is an SSH server on 127.0.0.1 that takes any key or password
@@ -44,14 +87,7 @@ type SSHServer struct {
 // StartSSHServer starts a server for the rest of the test.
 func StartSSHServer(t *testing.T) *SSHServer {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	signer := NewSigner(t)
 	cfg := &ssh.ServerConfig{
 		PublicKeyCallback: func(ssh.ConnMetadata, ssh.PublicKey) (*ssh.Permissions, error) { return nil, nil },
 		PasswordCallback:  func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) { return nil, nil },
@@ -73,6 +109,20 @@ func StartSSHServer(t *testing.T) *SSHServer {
 		}
 	}()
 	return s
+}
+
+// NewSigner is a fresh ed25519 key.
+func NewSigner(t *testing.T) ssh.Signer {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signer
 }
 
 // Commands lists the commands run so far.

@@ -37,19 +37,9 @@ readonly PACKAGES=(
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly here
 
-log() { printf '[standin %(%T)T] %s\n' -1 "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
-
-# Microseconds since the epoch; locale-proof (EPOCHREALTIME may use a comma).
-now_us() { echo "${EPOCHREALTIME//[!0-9]/}"; }
-# since START_US — seconds elapsed, one decimal.
-since() {
-	local d=$(($(now_us) - $1))
-	printf '%d.%d' $((d / 1000000)) $((d % 1000000 / 100000))
-}
+LOG_TAG=standin
+# shellcheck source=internal/testworld/lib.sh
+. "$here/../../testworld/lib.sh"
 
 work=
 out_tmp=
