@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
@@ -47,7 +48,7 @@ func rootCommand(user, script string, args ...string) string {
 func runAsRoot(ctx context.Context, state multistep.StateBag, what, script string, args ...string) error {
 	r := runOf(state)
 	comm := state.Get("communicator").(packersdk.Communicator)
-	var out bytes.Buffer
+	var out lockedBuffer
 	rc := &packersdk.RemoteCmd{Command: rootCommand(r.config.Comm.SSHUsername, script, args...), Stdout: &out, Stderr: &out}
 	if err := rc.RunWithUi(ctx, comm, r.UI); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
@@ -56,4 +57,23 @@ func runAsRoot(ctx context.Context, state multistep.StateBag, what, script strin
 		return fmt.Errorf("%s: exit status %d: %s", what, rc.ExitStatus(), strings.TrimSpace(out.String()))
 	}
 	return nil
+}
+
+// lockedBuffer collects a command's stdout and stderr together: the
+// communicator copies the two streams from two goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -154,14 +154,14 @@ func TestGuestFaults(t *testing.T) {
 		want    []string
 		maxTime time.Duration
 	}{
-		{name: "no DHCP", source: `network = "` + noDHCP + `"` + "\n  ssh_timeout = \"45s\"",
+		{name: "no DHCP", source: `network = "` + noDHCP + `"` + "\n  ssh_timeout = \"25s\"",
 			want:    []string{"the guest's address never appeared in the DHCP leases or ARP table of network " + noDHCP, "(ssh_timeout)", "serial console"},
 			maxTime: 3 * time.Minute},
-		{name: "sshd never answers", source: `ssh_timeout = "75s"` + "\n  user_data = \"#cloud-config\\nbootcmd:\\n  - [systemctl, mask, --now, ssh.service, ssh.socket]\\n\"",
-			want:    []string{"the guest got its address", "but SSH as \"cloud-user\" did not succeed within 1m15s", "(ssh_timeout)", "serial console"},
+		{name: "sshd never answers", source: `ssh_timeout = "60s"` + "\n  user_data = \"#cloud-config\\nbootcmd:\\n  - [systemctl, mask, --now, ssh.service, ssh.socket]\\n\"",
+			want:    []string{"the guest got its address", "but SSH as \"cloud-user\" did not succeed within 1m0s", "(ssh_timeout)", "serial console"},
 			maxTime: 4 * time.Minute},
-		{name: "guest ignores ACPI", source: `shutdown_timeout = "20s"`, prov: `"sudo systemctl mask --now systemd-logind.service"`,
-			want:    []string{"shutdown (shutdown_timeout 20s): the guest did not power off within 20s; forcing it off", "serial console"},
+		{name: "guest ignores ACPI", source: `shutdown_timeout = "10s"`, prov: `"sudo systemctl mask --now systemd-logind.service"`,
+			want:    []string{"shutdown (shutdown_timeout 10s): the guest did not power off within 10s; forcing it off", "serial console"},
 			maxTime: 4 * time.Minute},
 	}
 	for _, tc := range cases {

@@ -26,7 +26,7 @@ func TestLibvirtdRestartMidBuild(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), standinSource(w, "restart", "")+`
 build {
   sources = ["source.centos-libvirt.restart"]
-  provisioner "shell" { inline = ["echo provisioning-started", "sleep 25", "echo survived | sudo tee /etc/survived"] }
+  provisioner "shell" { inline = ["echo provisioning-started", "sleep 12", "echo survived | sudo tee /etc/survived"] }
 }
 `)
 	before := takeSnapshot(t, w, tmp)

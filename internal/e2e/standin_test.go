@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -113,10 +112,11 @@ func sshRun(c *ssh.Client, cmd string) (string, error) {
 		return "", err
 	}
 	defer s.Close()
-	var out bytes.Buffer
-	s.Stdout, s.Stderr = &out, &out
-	err = s.Run(cmd)
-	return out.String(), err
+	// CombinedOutput, not one bytes.Buffer for both streams: they are
+	// copied by two goroutines, and Buffer.ReadFrom in one would drop what
+	// the other wrote.
+	out, err := s.CombinedOutput(cmd)
+	return string(out), err
 }
 
 // newKey is a fresh key and its authorized_keys line.
