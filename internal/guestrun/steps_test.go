@@ -85,8 +85,11 @@ func TestSharedStepsLeaveNothing(t *testing.T) {
 				Timed{"shutdown", &StepShutdown{Timeout: timeout, Throwaway: tt.throwaway}},
 			}
 			(&multistep.BasicRunner{Steps: steps}).Run(ctx, state)
+			// A cancel halts the run, inside a step or between two.
 			got := multistep.ActionContinue
-			if _, halted := state.GetOk(multistep.StateHalted); halted {
+			_, halted := state.GetOk(multistep.StateHalted)
+			_, cancelled := state.GetOk(multistep.StateCancelled)
+			if halted || cancelled {
 				got = multistep.ActionHalt
 			}
 			if got != tt.want {
