@@ -18,7 +18,6 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/isoimage"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
-	"golang.org/x/crypto/ssh"
 )
 
 // installerCase is one way of running the stand-in installer.
@@ -36,8 +35,6 @@ type installerCase struct {
 	completion string
 	// console proves where the kickstart came from.
 	console string
-	// boot boots the installed disk and logs in.
-	boot bool
 }
 
 // standinPasswordHash is the password of root and of the kickstart's user
@@ -50,10 +47,10 @@ const standinPasswordHash = `$6$standin.selftest$iEmdqq06obibs5pdTnHjBTTTkIwE1lF
 // entry's media check — and ends each install the three ways a kickstart
 // can (reboot, poweroff, none: Anaconda's halt). Each installed disk is
 // then read without booting it: the kickstart's hostname, accounts, keys
-// and %post scripts are there. One of them is booted alone and logged into
-// with the kickstart's key. The ISOLINUX and GRUB menus with the
+// and %post scripts are there. The ISOLINUX and GRUB menus with the
 // kickstart over HTTP, and the kernel booted with an OEMDRV CD, are what
-// TestInstallFromISO drives through packer.
+// TestInstallFromISO drives through packer, which also boots the
+// installed disks and logs in with the kickstart's key.
 func TestStandInInstaller(t *testing.T) {
 	w := requireWorld(t)
 	const stage2 = "inst.stage2=hd:LABEL=STANDIN-INSTALL"
@@ -62,7 +59,7 @@ func TestStandInInstaller(t *testing.T) {
 		{name: "hdlabel", iso: "WORLD_INSTALLER_ISO_ISOLINUX", cmdline: stage2 + " inst.ks=hd:LABEL=OEMDRV:/ks.cfg",
 			ksLabel: "OEMDRV", completion: "reboot", console: "read kickstart /ks.cfg from /dev/sr1"},
 		{name: "cdrom", iso: "WORLD_INSTALLER_ISO_ISOLINUX", cmdline: stage2 + " console=ttyS0,115200 inst.ks=cdrom:/ks.cfg",
-			ksLabel: "KSCD", completion: "poweroff", console: "read kickstart /ks.cfg from /dev/sr1", boot: true},
+			ksLabel: "KSCD", completion: "poweroff", console: "read kickstart /ks.cfg from /dev/sr1"},
 		// <enter> boots the default entry, the media check; the kickstart
 		// has no completion command, so the installer halts as Anaconda
 		// does, until <enter>.
@@ -88,7 +85,7 @@ func installStandIn(t *testing.T, w *world, d *libvirtdriver.Conn, tc installerC
 	if err := qemuimg.CreateBlank(ctx, disk, 3<<30); err != nil {
 		t.Fatal(err)
 	}
-	key, pub := newKey(t)
+	_, pub := newKey(t)
 	ks := standinKickstart(tc.name, tc.completion, pub)
 	spec := g.spec(disk)
 	spec.StopOnReboot = true // the installer's reboot ends it, as in a build
@@ -144,17 +141,7 @@ func installStandIn(t *testing.T, w *world, d *libvirtdriver.Conn, tc installerC
 	g.Remove()
 	g.ReleaseAddress()
 	checkInstalledDisk(t, tc.name, disk, pub)
-	msg := fmt.Sprintf("%s ok: installer done %.1fs, install wall %.1fs", tc.name, installed.Seconds(), wall.Seconds())
-	if tc.boot {
-		sys := newStandinGuest(t, w, d, "installed-"+tc.name)
-		sys.boot(t, sys.spec(disk))
-		c := sys.waitSSH(t, "builder", key, 5*time.Minute)
-		defer c.Close()
-		msg += fmt.Sprintf("; installed system SSH %.1fs", time.Since(sys.BootStarted).Seconds())
-		checkInstalled(t, tc.name, sys, key, c)
-		sys.shutdown(t)
-	}
-	t.Log(msg)
+	t.Logf("%s ok: installer done %.1fs, install wall %.1fs", tc.name, installed.Seconds(), wall.Seconds())
 }
 
 // checkInstalledDisk reads the installed disk without booting it: what the
@@ -217,41 +204,6 @@ echo "written by %%post --nochroot (%[1]s)" >/mnt/sysimage/root/standin-nochroot
 
 %[4]s
 `, name, standinPasswordHash, key, completion)
-}
-
-// checkInstalled looks around the installed system as the kickstart's
-// user, and as root with the key the kickstart gave both.
-func checkInstalled(t *testing.T, name string, sys *standinGuest, key ssh.Signer, c *ssh.Client) {
-	t.Helper()
-	out, err := sshRun(c, `set -e
-echo "hostname=$(hostname)"
-echo "id=$(id)"
-echo "post=$(sudo -n cat /root/standin-post-marker)"
-echo "nochroot=$(sudo -n cat /root/standin-nochroot-marker)"
-echo "root-shadow=$(sudo -n getent shadow root | cut -d: -f2)"
-echo "root-size=$(df -m / | awk 'NR == 2 { print $2 }')M"`)
-	t.Logf("%s: the installed system says:\n%s", name, out)
-	if err != nil {
-		t.Fatalf("%s: commands in the installed system failed: %v", name, err)
-	}
-	for _, want := range []string{
-		"hostname=standin-" + name,
-		"post=written by %post (" + name + ")",
-		"nochroot=written by %post --nochroot (" + name + ")",
-		"root-shadow=" + standinPasswordHash,
-	} {
-		if !strings.Contains(out, want+"\n") {
-			t.Errorf("%s: the installed system does not say %q", name, want)
-		}
-	}
-	if !regexp.MustCompile(`(?m)^id=.*\(wheel\)`).MatchString(out) {
-		t.Errorf("%s: builder is not in wheel", name)
-	}
-	root := sys.waitSSH(t, "root", key, time.Minute)
-	defer root.Close()
-	if _, err := sshRun(root, "true"); err != nil {
-		t.Errorf("%s: root cannot log in with the kickstart's sshkey: %v", name, err)
-	}
 }
 
 // extractFromISO copies images/pxeboot/NAME out of the ISO into dir, for a

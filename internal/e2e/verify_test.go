@@ -161,7 +161,7 @@ func TestVerifyImageThatDoesNotBoot(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), fileArtifact(image, blank)+`
 build {
   sources = ["source.file.image"]
-`+verifyBlock(w, `    ssh_timeout = "20s"`)+`
+`+verifyBlock(w, `    ssh_timeout = "15s"`)+`
 }
 `)
 	before := takeSnapshot(t, w, tmp)

@@ -483,14 +483,14 @@ write_env() {
 
 # do_up — assumes the state lock is held.
 do_up() {
-	local t0 packer img isos
+	local t0 out fx
 	t0=$(now_us)
 	need_root up
-	# Slow, world-independent work first, while nothing is running yet.
-	packer=$(fixtures packer)
-	img=$(fixtures guest)
-	mapfile -t isos < <(fixtures installer)
-	((${#isos[@]} == 2)) || die "fixtures installer did not name the two installer ISOs"
+	# Slow, world-independent work first, while nothing is running yet:
+	# packer, the guest image and the installer ISOs, one per line.
+	out=$(fixtures world)
+	mapfile -t fx <<<"$out"
+	((${#fx[@]} == 4)) || die "fixtures world named ${#fx[@]} paths, not packer, the image and two ISOs"
 	fix_kvm_perms
 	teardown
 	# Under the world lock, the world it replaces is the only one that
@@ -498,7 +498,7 @@ do_up() {
 	fixtures prune
 	if libvirt_answers; then
 		up_shared
-		write_env "" "$ISOLATED_NET" "$packer" "$img" "${isos[@]}"
+		write_env "" "$ISOLATED_NET" "${fx[@]}"
 	else
 		local p
 		for p in $(pgrep -x libvirtd); do
@@ -507,7 +507,7 @@ do_up() {
 			die "a libvirtd (pid $p) is running but does not answer on $LIBVIRT_SOCK: not ours, not starting a second one"
 		done
 		up_netns
-		write_env "$NETNS" default "$packer" "$img" "${isos[@]}"
+		write_env "$NETNS" default "${fx[@]}"
 	fi
 	log "world up in $(since "$t0") s; env: $ENV_FILE"
 }

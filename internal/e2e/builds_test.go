@@ -1,0 +1,102 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBuildsLeakNothing runs rounds of builds — one, then two at once,
+// then one again — and watches libvirtd: after every round nothing a build
+// made is left, and libvirtd's open file descriptors do not grow from
+// round to round. The two parallel builds both succeed, each with its own
+// domain, address and files.
+func TestBuildsLeakNothing(t *testing.T) {
+	w := requireWorld(t)
+	pid := libvirtdPID(t)
+	dir, tmp := workDir(t)
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), standinSource(w, "one", "")+standinSource(w, "two", "")+`
+build {
+  sources = ["source.centos-libvirt.one", "source.centos-libvirt.two"]
+  provisioner "shell" { inline = ["hostname | sudo tee /etc/built-as"] }
+}
+`)
+	before := takeSnapshot(t, w, tmp)
+	var fds []int
+	for _, round := range []struct {
+		name     string
+		args     []string
+		parallel bool
+	}{
+		{"one build", []string{"build", "-force", "-only=centos-libvirt.one", "."}, false},
+		{"two builds at once", []string{"build", "-force", "-parallel-builds=2", "."}, true},
+		{"one build again", []string{"build", "-force", "-only=centos-libvirt.one", "."}, false},
+	} {
+		start := time.Now()
+		out, code := w.packerRun(t, dir, tmp, 15*time.Minute, round.args...)
+		t.Logf("%s took %s", round.name, time.Since(start).Round(time.Second))
+		if code != 0 {
+			t.Fatalf("%s: packer build exited %d:\n%s", round.name, code, out)
+		}
+		fds = append(fds, openFDs(t, pid))
+		assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
+		if round.parallel {
+			assertBuiltApart(t, dir, out, "one", "two")
+		}
+	}
+	t.Logf("libvirtd open file descriptors after each round: %v", fds)
+	if fds[len(fds)-1] > fds[0]+2 {
+		t.Errorf("libvirtd's open file descriptors grew from %d to %d over %d rounds", fds[0], fds[len(fds)-1], len(fds))
+	}
+}
+
+// assertBuiltApart checks that builds running at once had a domain and an
+// address each, and that each image is its own build's.
+func assertBuiltApart(t *testing.T, dir, out string, names ...string) {
+	t.Helper()
+	domains := map[string]bool{}
+	for _, m := range regexp.MustCompile(`Starting domain (packer-\S+)`).FindAllStringSubmatch(out, -1) {
+		domains[m[1]] = true
+	}
+	addrs := map[string]bool{}
+	for _, m := range regexp.MustCompile(`Reserved ([0-9.]+) for the guest`).FindAllStringSubmatch(out, -1) {
+		addrs[m[1]] = true
+	}
+	if len(domains) != len(names) || len(addrs) != len(names) {
+		t.Errorf("domains %v and addresses %v: want %d distinct of each", domains, addrs, len(names))
+	}
+	for _, name := range names {
+		disk := openGuestDisk(t, filepath.Join(dir, "output-"+name, name+".qcow2"))
+		if got, err := disk.file("/etc/built-as"); err != nil || strings.TrimSpace(got) != name {
+			t.Errorf("%s's image was built as %q (%v)", name, got, err)
+		}
+	}
+}
+
+func libvirtdPID(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/run/libvirtd.pid")
+	if err != nil {
+		t.Fatalf("libvirtd's pid: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
+}
+
+func openFDs(t *testing.T, pid int) int {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join("/proc", strconv.Itoa(pid), "fd"))
+	if err != nil {
+		t.Fatalf("libvirtd's file descriptors: %v", err)
+	}
+	return len(entries)
+}
