@@ -32,6 +32,28 @@ var builtins = []builtin{
 	{"temp_key_absent", "the build's temporary SSH key is not authorized", func(m Meta, _ Settings) Check { return &tempKeyAbsentCheck{Meta: m} }},
 	{"no_shell_history", "no shell history is left in the image", func(m Meta, _ Settings) Check { return &noShellHistoryCheck{Meta: m} }},
 	{"no_avc_denials", "no SELinux AVC denials since boot", func(m Meta, _ Settings) Check { return &noAVCDenialsCheck{Meta: m} }},
+	{"authorized_keys_expected", "authorized_keys files hold only the keys expected", func(m Meta, s Settings) Check {
+		return &authorizedKeysExpectedCheck{Meta: m, Allowed: s.AllowedAuthorizedKeys}
+	}},
+	{"sensitive_file_modes", "secrets and login configuration no more open than the distribution ships them", func(m Meta, _ Settings) Check {
+		return &sensitiveFileModesCheck{Meta: m}
+	}},
+	{"root_login_locked", "root has no usable password and sshd refuses passwords", func(m Meta, s Settings) Check {
+		return &rootLoginLockedCheck{Meta: m, AllowPassword: s.AllowRootPassword}
+	}},
+	{"package_integrity", "installed packages' files match the package database", func(m Meta, s Settings) Check {
+		m.Timeout = max(integrityBudget, s.Timeout)
+		return &packageIntegrityCheck{Meta: m, ConfigFiles: s.VerifyConfigFiles}
+	}},
+	{"no_installer_leftovers", "no kickstart copies, installer logs or served files in the image", func(m Meta, _ Settings) Check {
+		return &noInstallerLeftoversCheck{Meta: m}
+	}},
+	{"network_not_pinned", "no network configuration bound to another machine's MAC", func(m Meta, _ Settings) Check {
+		return &networkNotPinnedCheck{Meta: m}
+	}},
+	{"no_unexpected_sudoers", "sudoers parse and grant no unexpected passwordless sudo", func(m Meta, s Settings) Check {
+		return &noUnexpectedSudoersCheck{Meta: m, Allowed: s.AllowedPasswordlessSudo}
+	}},
 }
 
 // bootBudget is how long the checks that wait for boot to settle may take:

@@ -2,6 +2,7 @@ package verifier
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -125,14 +126,72 @@ func cloudInitCommand(waitSeconds int) string {
 		cloudInitMissing, waitSeconds)
 }
 
-// Evaluate waits for cloud-init and reads its status.
+// cloudInitWarningsCommand prints cloud-init's status as JSON, whose
+// recoverable_errors (23.4 and later) list what went wrong without
+// failing the run, then the WARNING and worse lines of its log, which is
+// where older releases (CentOS 7's, Debian 12's) say the same.
+const cloudInitWarningsCommand = "cloud-init status --format json 2>/dev/null; echo " + outputMarker +
+	"; grep -E '\\[(WARNING|ERROR|CRITICAL)\\]' /var/log/cloud-init.log 2>/dev/null | tail -n 20; true"
+
+// Evaluate waits for cloud-init and reads its status; a run that is done
+// is then searched for the recoverable errors it reported.
 func (c *cloudInitCheck) Evaluate(ctx context.Context, g *Guest) Verdict {
 	wait := guestWaitSeconds(ctx)
 	res, err := g.Run(ctx, cloudInitCommand(wait))
 	if err != nil {
 		return execError("cloud-init status", err)
 	}
-	return judgeCloudInit(res, wait)
+	v := judgeCloudInit(res, wait)
+	if v.Status != StatusPass && !recoverable(v) {
+		return v
+	}
+	res, err = g.Run(ctx, cloudInitWarningsCommand)
+	if err != nil {
+		return execError("read cloud-init's warnings", err)
+	}
+	// Deprecations are not errors, unless cloud-init itself counted them
+	// as recoverable errors in its exit status.
+	if warnings := parseCloudInitWarnings(res.Stdout, recoverable(v)); len(warnings) > 0 {
+		return Failf("expected done without errors, got done with %d recoverable error(s): %s; fix the user-data or the image's cloud.cfg they come from",
+			len(warnings), listSome(warnings, 5))
+	}
+	return v
+}
+
+// recoverableVerdict is the verdict a run done with exit status 2 gets
+// before its warnings are read.
+const recoverableVerdict = "(recoverable errors)"
+
+func recoverable(v Verdict) bool { return strings.HasSuffix(v.Message, recoverableVerdict) }
+
+// parseCloudInitWarnings reads cloudInitWarningsCommand's output: the
+// JSON's recoverable_errors when the release reports them, else the log
+// lines, each as "MODULE[LEVEL]: message"; deprecations only when asked.
+func parseCloudInitWarnings(stdout string, deprecations bool) []string {
+	status, log, _ := strings.Cut(stdout, outputMarker+"\n")
+	var st struct {
+		Recoverable *map[string][]string `json:"recoverable_errors"`
+	}
+	if json.Unmarshal([]byte(status), &st) == nil && st.Recoverable != nil {
+		var out []string
+		for _, level := range []string{"CRITICAL", "ERROR", "WARNING", "DEPRECATED"} {
+			if level == "DEPRECATED" && !deprecations {
+				continue
+			}
+			for _, msg := range (*st.Recoverable)[level] {
+				out = append(out, level+": "+strings.TrimSpace(msg))
+			}
+		}
+		return out
+	}
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		// "2024-01-01 00:00:00,123 - cc_set_passwords.py[WARNING]: ..."
+		if _, rest, ok := strings.Cut(line, " - "); ok {
+			out = append(out, strings.TrimSpace(rest))
+		}
+	}
+	return out
 }
 
 func judgeCloudInit(res ExecResult, wait int) Verdict {
@@ -151,7 +210,7 @@ func judgeCloudInit(res ExecResult, wait int) Verdict {
 		return Failf("expected done without errors, got %s with errors: %s", orWord(status, "unknown"), strings.Join(errs, "; "))
 	case status == "done":
 		// Exit 2 means done with recoverable errors on newer cloud-init.
-		return Failf("expected done without errors, got done with exit status %d (recoverable errors)", res.ExitStatus)
+		return Failf("expected done without errors, got done with exit status %d "+recoverableVerdict, res.ExitStatus)
 	default:
 		return Failf("expected done, got %s: %s", orWord(status, "no status"), firstLine(res.Stderr))
 	}

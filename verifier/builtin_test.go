@@ -27,7 +27,12 @@ func builtinSettings() verifier.Settings {
 
 func builtinCheck(t *testing.T, name string) verifier.Check {
 	t.Helper()
-	for _, c := range verifier.BuiltinChecks(builtinSettings()) {
+	return findBuiltin(t, builtinSettings(), name)
+}
+
+func findBuiltin(t *testing.T, s verifier.Settings, name string) verifier.Check {
+	t.Helper()
+	for _, c := range verifier.BuiltinChecks(s) {
 		if c.Metadata().Name == name {
 			return c
 		}
@@ -71,7 +76,9 @@ func TestBuiltinSelection(t *testing.T) {
 	}
 	s := verifier.DefaultSettings()
 	s.Disable = []string{"cloud_init", "no_avc_denials"}
-	want := []string{"system_running", "boot_time", "ssh_host_keys_fresh", "machine_id_fresh", "temp_key_absent", "no_shell_history"}
+	want := []string{"system_running", "boot_time", "ssh_host_keys_fresh", "machine_id_fresh", "temp_key_absent", "no_shell_history",
+		"authorized_keys_expected", "sensitive_file_modes", "root_login_locked", "package_integrity", "no_installer_leftovers",
+		"network_not_pinned", "no_unexpected_sudoers"}
 	if got := names(verifier.BuiltinChecks(s)); !reflect.DeepEqual(got, want) {
 		t.Errorf("with disable run %v, want %v", got, want)
 	}
@@ -90,6 +97,10 @@ func TestBuiltinWaitsGetTheBootBudget(t *testing.T) {
 		case "system_running", "cloud_init":
 			if m.Timeout != 600*time.Second {
 				t.Errorf("%s timeout = %s, want the 600s boot budget", m.Name, m.Timeout)
+			}
+		case "package_integrity":
+			if m.Timeout != 10*time.Minute {
+				t.Errorf("%s timeout = %s, want 10m to read every installed file", m.Name, m.Timeout)
 			}
 		default:
 			if m.Timeout != 0 {
@@ -150,6 +161,9 @@ func TestSystemRunningPollsOldSystemd(t *testing.T) {
 func TestCloudInit(t *testing.T) {
 	const cmd = "command -v cloud-init >/dev/null 2>&1 || { echo 'verifier: cloud-init not found'; exit 0; }; " +
 		"timeout 8 cloud-init status --wait --long"
+	const warnings = "cloud-init status --format json 2>/dev/null; echo @@verifier@@; " +
+		"grep -E '\\[(WARNING|ERROR|CRITICAL)\\]' /var/log/cloud-init.log 2>/dev/null | tail -n 20; true"
+	clean := out(`{"status": "done", "errors": [], "recoverable_errors": {}}` + "\n@@verifier@@\n")
 	runBuiltinCases(t, "cloud_init", []builtinCase{
 		{
 			name: "done",
@@ -160,12 +174,12 @@ detail:
 DataSourceNoCloud [seed=/dev/sr0][dsmode=net]
 errors: []
 recoverable_errors: {}
-`)},
+`), warnings: clean},
 			status: verifier.StatusPass,
 		},
 		{
 			name:      "older cloud-init without an errors field",
-			responses: map[string]verifier.ExecResult{cmd: out("status: done\ntime: Mon, 01 Jan 2024 00:00:00 +0000\ndetail:\nDataSourceNoCloud\n")},
+			responses: map[string]verifier.ExecResult{cmd: out("status: done\ntime: Mon, 01 Jan 2024 00:00:00 +0000\ndetail:\nDataSourceNoCloud\n"), warnings: out("@@verifier@@\n")},
 			status:    verifier.StatusPass,
 		},
 		{
@@ -182,10 +196,42 @@ recoverable_errors: {}
 			message: "expected done without errors, got error with errors: (scripts_user) failed; (package_update) failed",
 		},
 		{
-			name:      "recoverable errors",
-			responses: map[string]verifier.ExecResult{cmd: exit(2, "status: done\nerrors: []\nrecoverable_errors:\n  WARNING:\n    - bad key\n", "")},
-			status:    verifier.StatusFail,
-			message:   "got done with exit status 2",
+			name: "recoverable errors, as cloud-init 23.4 and later report them",
+			responses: map[string]verifier.ExecResult{
+				cmd:      exit(2, "status: done\nerrors: []\nrecoverable_errors:\n  WARNING:\n    - bad key\n", ""),
+				warnings: out(`{"status": "done", "errors": [], "recoverable_errors": {"WARNING": ["Invalid cloud-config provided: bad key"], "DEPRECATED": ["Key 'ssh_pwauth' is deprecated"]}}` + "\n@@verifier@@\n"),
+			},
+			status: verifier.StatusFail,
+			message: "expected done without errors, got done with 2 recoverable error(s): WARNING: Invalid cloud-config provided: bad key, " +
+				"DEPRECATED: Key 'ssh_pwauth' is deprecated; fix the user-data or the image's cloud.cfg they come from",
+		},
+		{
+			name: "exit status 2 with nothing listed",
+			responses: map[string]verifier.ExecResult{
+				cmd:      exit(2, "status: done\nerrors: []\n", ""),
+				warnings: out(`{"status": "done", "recoverable_errors": {}}` + "\n@@verifier@@\n"),
+			},
+			status:  verifier.StatusFail,
+			message: "got done with exit status 2",
+		},
+		{
+			name: "deprecations alone are no error",
+			responses: map[string]verifier.ExecResult{
+				cmd:      out("status: done\nerrors: []\n"),
+				warnings: out(`{"status": "done", "recoverable_errors": {"DEPRECATED": ["Key 'ssh_pwauth' is deprecated"]}}` + "\n@@verifier@@\n"),
+			},
+			status: verifier.StatusPass,
+		},
+		{
+			name: "warnings in the log of a release without recoverable_errors (CentOS 7, Debian 12)",
+			responses: map[string]verifier.ExecResult{
+				cmd: out("status: done\ndetail:\nDataSourceNoCloud\n"),
+				warnings: out("@@verifier@@\n2024-01-01 00:00:00,123 - cc_set_passwords.py[WARNING]: Ignoring config 'ssh_pwauth: maybe'\n" +
+					"2024-01-01 00:00:01,000 - util.py[WARNING]: Running module runcmd failed\n"),
+			},
+			status: verifier.StatusFail,
+			message: "got done with 2 recoverable error(s): cc_set_passwords.py[WARNING]: Ignoring config 'ssh_pwauth: maybe', " +
+				"util.py[WARNING]: Running module runcmd failed;",
 		},
 		{
 			name:      "still running",

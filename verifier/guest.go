@@ -14,6 +14,13 @@ type Facts struct {
 	// the build's temporary key) that must not be authorized in the image;
 	// empty skips the temp_key_absent built-in.
 	ForbiddenKeys []string
+	// LoginKeys are the public keys the caller put into the guest to log
+	// in (verify's temporary key); authorized_keys_expected accepts them.
+	LoginKeys []string
+	// ServedFiles are the names of the files the build served the
+	// installer (the kickstart, http_directory); copies of them in the
+	// image fail no_installer_leftovers.
+	ServedFiles []string
 }
 
 // Guest is the machine under test as the checks see it: an executor plus

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 )
 
 // Settings tune a verification run. Start from DefaultSettings: the zero
@@ -19,6 +21,20 @@ type Settings struct {
 	BuiltinChecks bool
 	// Disable names built-in checks to leave out (see BuiltinNames).
 	Disable []string
+
+	// AllowedAuthorizedKeys are public keys (authorized_keys lines) the
+	// image may carry on purpose; authorized_keys_expected accepts them
+	// beside the key verify logs in with.
+	AllowedAuthorizedKeys []string
+	// AllowedPasswordlessSudo are accounts no_unexpected_sudoers lets
+	// have passwordless sudo, beside the image's default cloud user.
+	AllowedPasswordlessSudo []string
+	// AllowRootPassword lets root have a usable password
+	// (root_login_locked still requires sshd to refuse passwords).
+	AllowRootPassword bool
+	// VerifyConfigFiles makes package_integrity report changed
+	// configuration files too.
+	VerifyConfigFiles bool
 }
 
 // Limits and defaults of Settings.
@@ -45,6 +61,10 @@ var settingsAttrs = []attrDef{
 	{name: "max_boot_seconds", kind: kindInt},
 	{name: "builtin_checks", kind: kindBool},
 	{name: "disable", kind: kindStringList},
+	{name: "allowed_authorized_keys", kind: kindStringList},
+	{name: "allowed_passwordless_sudo", kind: kindStringList},
+	{name: "allow_root_password", kind: kindBool},
+	{name: "verify_config_files", kind: kindBool},
 }
 
 // decodeSettings applies a settings block's attributes to the defaults.
@@ -68,7 +88,25 @@ func decodeSettings(r *attrReader) Settings {
 			r.errorf("disable", "unknown built-in check %q; valid: %s", name, strings.Join(BuiltinNames(), ", "))
 		}
 	}
+	s.AllowedAuthorizedKeys = r.list("allowed_authorized_keys")
+	for i, k := range s.AllowedAuthorizedKeys {
+		if err := checkPublicKey(k); err != nil {
+			r.errorf("allowed_authorized_keys", "entry %d is not a public key in authorized_keys format (%v): %q", i+1, err, abbreviate(k))
+		}
+	}
+	s.AllowedPasswordlessSudo = r.list("allowed_passwordless_sudo")
+	s.AllowRootPassword = r.boolean("allow_root_password", false)
+	s.VerifyConfigFiles = r.boolean("verify_config_files", false)
 	return s
+}
+
+// checkPublicKey reports a string that is not one authorized_keys line.
+func checkPublicKey(k string) error {
+	_, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(k))
+	if err == nil && len(strings.TrimSpace(string(rest))) > 0 {
+		err = fmt.Errorf("more than one line")
+	}
+	return err
 }
 
 // Validate reports settings a run cannot use, for callers that build
@@ -85,6 +123,11 @@ func (s Settings) Validate() error {
 	for _, name := range s.Disable {
 		if !isBuiltinName(name) {
 			return fmt.Errorf("settings: unknown built-in check %q in disable", name)
+		}
+	}
+	for i, k := range s.AllowedAuthorizedKeys {
+		if err := checkPublicKey(k); err != nil {
+			return fmt.Errorf("settings: allowed_authorized_keys entry %d is not a public key: %w", i+1, err)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package libvirt
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	registryimage "github.com/hashicorp/packer-plugin-sdk/packer/registry/image"
 
@@ -21,6 +22,7 @@ type Artifact struct {
 	sourceImage   string
 	centosVersion string
 	buildKey      string
+	servedFiles   []string
 
 	// generatedData is what the build told provisioners and templates.
 	generatedData map[string]interface{}
@@ -57,6 +59,8 @@ func (a *Artifact) State(name string) interface{} {
 		return a.centosVersion
 	case artifact.StateBuildKey:
 		return a.buildKey
+	case artifact.StateServedFiles:
+		return strings.Join(a.servedFiles, "\n")
 	case "generated_data":
 		return a.generatedData
 	case registryimage.ArtifactStateURI:

@@ -84,6 +84,7 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 		sourceImage:   sourceImageURL(state, cfg),
 		centosVersion: cfg.CentOSVersion,
 		buildKey:      strings.TrimSpace(string(cfg.Comm.SSHPublicKey)),
+		servedFiles:   cfg.servedFiles(),
 		generatedData: generated,
 	}, nil
 }

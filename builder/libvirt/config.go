@@ -73,6 +73,7 @@ func (c *Config) Prepare(raws ...interface{}) ([]string, error) {
 	add(c.CloudInitConfig.Prepare(c.VMName, c.iso()))
 	add(c.BootConfig.Prepare(c.iso()))
 	add(c.ShutdownConfig.Prepare())
+	warn(c.GeneralizeConfig.Prepare())
 	add(c.OutputConfig.Prepare(c.PackerBuildName))
 	add(c.prepareComm())
 	if c.iso() {

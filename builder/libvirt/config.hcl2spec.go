@@ -59,6 +59,7 @@ type FlatConfig struct {
 	BootCommand               []string              `mapstructure:"boot_command" required:"false" cty:"boot_command" hcl:"boot_command"`
 	BootKeyInterval           *string               `mapstructure:"boot_key_interval" required:"false" cty:"boot_key_interval" hcl:"boot_key_interval"`
 	Generalize                *bool                 `mapstructure:"generalize" required:"false" cty:"generalize" hcl:"generalize"`
+	GeneralizeSkip            []string              `mapstructure:"generalize_skip" required:"false" cty:"generalize_skip" hcl:"generalize_skip"`
 	Type                      *string               `mapstructure:"communicator" cty:"communicator" hcl:"communicator"`
 	PauseBeforeConnect        *string               `mapstructure:"pause_before_connecting" cty:"pause_before_connecting" hcl:"pause_before_connecting"`
 	SSHHost                   *string               `mapstructure:"ssh_host" cty:"ssh_host" hcl:"ssh_host"`
@@ -175,6 +176,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"boot_command":                 &hcldec.AttrSpec{Name: "boot_command", Type: cty.List(cty.String), Required: false},
 		"boot_key_interval":            &hcldec.AttrSpec{Name: "boot_key_interval", Type: cty.String, Required: false},
 		"generalize":                   &hcldec.AttrSpec{Name: "generalize", Type: cty.Bool, Required: false},
+		"generalize_skip":              &hcldec.AttrSpec{Name: "generalize_skip", Type: cty.List(cty.String), Required: false},
 		"communicator":                 &hcldec.AttrSpec{Name: "communicator", Type: cty.String, Required: false},
 		"pause_before_connecting":      &hcldec.AttrSpec{Name: "pause_before_connecting", Type: cty.String, Required: false},
 		"ssh_host":                     &hcldec.AttrSpec{Name: "ssh_host", Type: cty.String, Required: false},

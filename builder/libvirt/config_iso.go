@@ -4,7 +4,12 @@ package libvirt
 
 import (
 	"fmt"
+	"io/fs"
 	"net/netip"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -77,6 +82,29 @@ func (c *ISOConfig) iso() bool { return c.SourceType == sourceISO }
 // kickstart, or for http_directory or http_content beside it.
 func (c *ISOConfig) servesHTTP() bool {
 	return c.KickstartDelivery == deliverHTTP || c.HTTPDir != "" || len(c.HTTPContent) != 0
+}
+
+// servedFiles names what the installer was given beside the system: the
+// kickstart, and the files of http_directory and http_content. A copy of
+// one left in the image fails verify's no_installer_leftovers.
+func (c *ISOConfig) servedFiles() []string {
+	if !c.iso() {
+		return nil
+	}
+	files := []string{path.Base(kickstartPath)}
+	for name := range c.HTTPContent {
+		files = append(files, path.Base(name))
+	}
+	if c.HTTPDir != "" {
+		_ = filepath.WalkDir(c.HTTPDir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, d.Name())
+			}
+			return nil
+		})
+	}
+	sort.Strings(files)
+	return slices.Compact(files)
 }
 
 // Prepare settles the source type and checks the ISO settings. ctx is the

@@ -180,3 +180,31 @@ func TestPrepareRemote(t *testing.T) {
 		t.Errorf("local build with a pool: remote %v, pool %v, %v", c.Remote(), c.UsePool(), err)
 	}
 }
+
+// The files a build served the installer are named to verify, which looks
+// for copies of them in the image.
+func TestServedFiles(t *testing.T) {
+	raw := isoRaw(t)
+	dir := t.TempDir()
+	for _, f := range []string{"post.sh", "sub/keys.txt"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, f)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw["http_directory"] = dir
+	c, _, err := prepare(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.servedFiles(), " "); got != "keys.txt ks.cfg post.sh" {
+		t.Errorf("served files = %q, want the kickstart and http_directory's files", got)
+	}
+	cloud, _, err := prepare(minimal(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cloud.servedFiles(); len(got) != 0 {
+		t.Errorf("a cloud-image build served %v", got)
+	}
+}

@@ -169,6 +169,8 @@ func TestPrepareRejects(t *testing.T) {
 		{"bad centos version", map[string]interface{}{"centos_version": "9"}, nil, `centos_version "9" is not one of 7, stream8, stream9, stream10`},
 		{"efi with bios-only preset", map[string]interface{}{"centos_version": "stream9", "firmware": "efi"}, []string{"source_image_url"}, `centos_version "stream9" with firmware "efi"`},
 		{"no source", nil, []string{"source_image_url"}, "no source image: set centos_version"},
+		{"unknown generalize operation", map[string]interface{}{"generalize_skip": []string{"logfiles", "lvm-uuids"}}, nil,
+			`generalize_skip: "lvm-uuids" is not a generalize operation; valid: user-account, ssh-hostkeys, machine-id, cloud-init,`},
 		{"missing checksum", nil, []string{"source_image_checksum"}, "source_image_checksum is required; write sha256:"},
 		{"garbage checksum", map[string]interface{}{"source_image_checksum": "xyz"}, nil, `source_image_checksum "xyz" is not a checksum`},
 		{"short sha256", map[string]interface{}{"source_image_checksum": "sha256:abcd"}, nil, "a sha256 checksum has 64 hex digits, not 4"},
@@ -241,5 +243,37 @@ func TestHostnameFromVMName(t *testing.T) {
 		if got := hostnameFrom(in); got != want {
 			t.Errorf("hostnameFrom(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// generalize_skip names the operations of scripts/generalize.sh, which the
+// builder reads from the script itself; the docs' table lists each.
+func TestGeneralizeOperationsComeFromTheScript(t *testing.T) {
+	if len(generalizeOperations) < 30 || generalizeOperations[0] != "user-account" {
+		t.Fatalf("generalize operations read from the script: %v", generalizeOperations)
+	}
+	doc, err := os.ReadFile("../../docs/builders/libvirt.mdx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range generalizeOperations {
+		if !strings.Contains(string(doc), "| `"+op+"` ") {
+			t.Errorf("the builder docs' generalize table has no row for %s", op)
+		}
+	}
+	raw := minimal(t)
+	raw["generalize_skip"] = []string{"logfiles", "tmp-files"}
+	c, warnings, err := prepare(raw)
+	if err != nil || len(warnings) != 0 {
+		t.Fatalf("valid generalize_skip: %v %v", warnings, err)
+	}
+	if strings.Join(c.GeneralizeSkip, " ") != "logfiles tmp-files" {
+		t.Errorf("generalize_skip = %v", c.GeneralizeSkip)
+	}
+	raw = minimal(t)
+	raw["generalize"], raw["generalize_skip"] = false, []string{"logfiles"}
+	_, warnings, _ = prepare(raw)
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "generalize_skip has no effect with generalize = false") {
+		t.Errorf("warnings = %v", warnings)
 	}
 }

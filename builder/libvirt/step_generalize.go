@@ -2,6 +2,7 @@ package libvirt
 
 import (
 	"context"
+	"strings"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
@@ -10,12 +11,22 @@ import (
 
 // stepGeneralize runs scripts/generalize.sh in the guest as root, the last
 // thing the build does there, so that every machine started from the image
-// is a new instance (generalize = true, the default).
+// is a new instance (generalize = true, the default). It gives the script
+// the operations to skip and, for a cloud image, the account the build's
+// seed created to log in, which goes too unless it is the image's default
+// user. An installer's account is the kickstart's to keep; and with a
+// shutdown_command the account must outlive generalize to run it.
 type stepGeneralize struct{}
 
 func (stepGeneralize) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
-	runOf(state).UI.Say("Generalizing the image for its first boot")
-	if err := runAsRoot(ctx, state, "generalize the image", script("generalize.sh")); err != nil {
+	r := runOf(state)
+	cfg := r.config
+	r.UI.Say("Generalizing the image for its first boot")
+	buildUser := ""
+	if !cfg.iso() && cfg.ShutdownCommand == "" {
+		buildUser = cfg.Comm.SSHUsername
+	}
+	if err := runAsRoot(ctx, state, "generalize the image", script("generalize.sh"), strings.Join(cfg.GeneralizeSkip, " "), buildUser); err != nil {
 		return guestrun.Fail(state, err)
 	}
 	return multistep.ActionContinue

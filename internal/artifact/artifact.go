@@ -34,6 +34,10 @@ const (
 	// StateBuildKey is the public key the build put into the guest (and
 	// removed again), so a verification can prove it is gone.
 	StateBuildKey = "build_ssh_public_key"
+	// StateServedFiles names the files the build served the installer
+	// (the kickstart, http_directory, http_content), one per line, so a
+	// verification can prove no copy of them is left in the image.
+	StateServedFiles = "served_files"
 )
 
 // Image is the disk image an artifact holds, and what its build knows of
@@ -49,6 +53,9 @@ type Image struct {
 	CentOSVersion string
 	// BuildKey is the public key the build gave the guest, if known.
 	BuildKey string
+	// ServedFiles are the names of the files the build served the
+	// installer.
+	ServedFiles []string
 }
 
 // Read finds the disk image in a: from the state of a centos-libvirt
@@ -62,6 +69,9 @@ func Read(ctx context.Context, a packersdk.Artifact) (Image, error) {
 			SHA256:        stateString(a, StateSHA256),
 			CentOSVersion: stateString(a, StateCentOSVersion),
 			BuildKey:      stateString(a, StateBuildKey),
+		}
+		if served := stateString(a, StateServedFiles); served != "" {
+			img.ServedFiles = strings.Split(served, "\n")
 		}
 		if img.Path != "" && img.Format != "" {
 			return img, nil

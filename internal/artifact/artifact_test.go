@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -43,8 +44,9 @@ func TestRead(t *testing.T) {
 		wantErr string
 	}{
 		{"centos-libvirt artifact", &packersdk.MockArtifact{BuilderIdValue: BuilderID, StateValues: map[string]interface{}{
-			StateImagePath: qcow, StateFormat: "qcow2", StateSHA256: "abc", StateCentOSVersion: "stream9", StateBuildKey: "ssh-ed25519 AAAA"}},
-			Image{Path: qcow, Format: "qcow2", SHA256: "abc", CentOSVersion: "stream9", BuildKey: "ssh-ed25519 AAAA"}, ""},
+			StateImagePath: qcow, StateFormat: "qcow2", StateSHA256: "abc", StateCentOSVersion: "stream9", StateBuildKey: "ssh-ed25519 AAAA",
+			StateServedFiles: "ks.cfg\nsetup.sh"}},
+			Image{Path: qcow, Format: "qcow2", SHA256: "abc", CentOSVersion: "stream9", BuildKey: "ssh-ed25519 AAAA", ServedFiles: []string{"ks.cfg", "setup.sh"}}, ""},
 		{"qemu artifact", &packersdk.MockArtifact{BuilderIdValue: "transcend.qemu", FilesValue: []string{sums, qcow}}, Image{Path: qcow, Format: "qcow2"}, ""},
 		{"raw image file", &packersdk.MockArtifact{FilesValue: []string{sums, raw}}, Image{Path: raw, Format: "raw"}, ""},
 		{"no image", &packersdk.MockArtifact{BuilderIdValue: "x.y", FilesValue: []string{sums}}, Image{}, "has no qcow2 or raw"},
@@ -61,7 +63,7 @@ func TestRead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if img != tt.want {
+			if !reflect.DeepEqual(img, tt.want) {
 				t.Errorf("image = %+v, want %+v", img, tt.want)
 			}
 		})

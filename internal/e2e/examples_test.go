@@ -36,11 +36,16 @@ func TestValidateExamples(t *testing.T) {
 				t.Fatalf("example/%s has no entry in TestValidateExamples", e.Name())
 			}
 			dir := filepath.Join(examples, e.Name())
-			_, tmp := workDir(t)
-			if out, code := w.packerRun(t, dir, tmp, time.Minute, "init", "."); code != 0 {
+			work, tmp := workDir(t)
+			// packer's debug log goes to the test's own directory, not
+			// into the repository's example.
+			logs := func(name string) map[string]string {
+				return map[string]string{"PACKER_LOG": "1", "PACKER_LOG_PATH": filepath.Join(work, name)}
+			}
+			if out, code := w.packerRunEnv(t, dir, tmp, time.Minute, logs("init.log"), "init", "."); code != 0 {
 				t.Fatalf("packer init failed (%d):\n%s", code, out)
 			}
-			out, code := w.packerRun(t, dir, tmp, time.Minute, append(append([]string{"validate"}, args...), ".")...)
+			out, code := w.packerRunEnv(t, dir, tmp, time.Minute, logs("validate.log"), append(append([]string{"validate"}, args...), ".")...)
 			if code != 0 {
 				t.Errorf("packer validate failed (%d):\n%s", code, out)
 			}

@@ -18,11 +18,23 @@ type junitSuite struct {
 	Failures int `xml:"failures,attr"`
 	Errors   int `xml:"errors,attr"`
 	Cases    []struct {
-		Name    string    `xml:"name,attr"`
-		Failure *struct{} `xml:"failure"`
+		Name    string `xml:"name,attr"`
+		Failure *struct {
+			Message string `xml:"message,attr"`
+		} `xml:"failure"`
 		Error   *struct{} `xml:"error"`
 		Skipped *struct{} `xml:"skipped"`
 	} `xml:"testcase"`
+}
+
+// failure is the failure message of the named check, "" if it did not fail.
+func (s junitSuite) failure(name string) string {
+	for _, c := range s.Cases {
+		if c.Name == name && c.Failure != nil {
+			return c.Failure.Message
+		}
+	}
+	return ""
 }
 
 func readJUnit(t *testing.T, path string) junitSuite {

@@ -3,6 +3,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
@@ -17,9 +18,12 @@ type stepRunChecks struct{}
 func (stepRunChecks) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
 	spec := r.config.spec
-	facts := verifier.Facts{BootDuration: r.bootTime}
+	facts := verifier.Facts{BootDuration: r.bootTime, ServedFiles: r.image.ServedFiles}
 	if r.image.BuildKey != "" {
 		facts.ForbiddenKeys = []string{r.image.BuildKey}
+	}
+	if key := strings.TrimSpace(string(r.config.Comm.SSHPublicKey)); key != "" && r.config.cloudInit() {
+		facts.LoginKeys = []string{key}
 	}
 	r.UI.Say(fmt.Sprintf("Running %d checks, %d at a time", len(verifier.BuiltinChecks(spec.Settings))+len(spec.Checks), spec.Settings.Parallel))
 	report := verifier.Verify(ctx, r.exec, spec, facts)

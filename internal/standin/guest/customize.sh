@@ -32,6 +32,9 @@ write etc/cloud/cloud.cfg.d/99-standin.cfg <<'EOF'
 datasource_list: [NoCloud, None]
 network: {config: disabled}
 ssh_genkeytypes: [ecdsa, ed25519]
+# As CentOS's cloud.cfg: sshd takes no passwords (cloud-init writes
+# PasswordAuthentication no at first boot).
+ssh_pwauth: false
 # Debian's cloud-init runs `locale-gen en_US.UTF-8`, which generates nothing
 # (Debian's locale-gen reads /etc/locale.gen), so update-locale fails and
 # `cloud-init status` reports an error. C.UTF-8 is built into glibc, needs no
