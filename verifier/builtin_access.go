@@ -155,7 +155,11 @@ func (c *noUnexpectedSudoersCheck) Evaluate(ctx context.Context, g *Guest) Verdi
 	if err != nil {
 		return execError("read sudo rules", err)
 	}
-	return judgeSudoers(res.Stdout, c.Allowed)
+	allowed := c.Allowed
+	if u := g.Facts().LoginUser; u != "" {
+		allowed = append(slices.Clone(allowed), u)
+	}
+	return judgeSudoers(res.Stdout, allowed)
 }
 
 func judgeSudoers(stdout string, allowed []string) Verdict {

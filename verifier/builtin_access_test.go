@@ -133,6 +133,17 @@ func TestNoUnexpectedSudoers(t *testing.T) {
 	})
 }
 
+// verify's own login, when its seed made one, has the sudo rule the seed
+// gave it.
+func TestNoUnexpectedSudoersAllowsTheLoginAccount(t *testing.T) {
+	fake := newFake(map[string]verifier.ExecResult{
+		verifier.SudoAccessScript: out("@@verifier@@ visudo 0\n@@verifier@@ default centos\n@@verifier@@ nopasswd auditor\n    (ALL) NOPASSWD:ALL\n"),
+	})
+	check := builtinCheck(t, "no_unexpected_sudoers")
+	assertResult(t, runOne(t, fake, verifier.Facts{LoginUser: "auditor"}, check), verifier.StatusPass, "")
+	assertResult(t, runOne(t, fake, verifier.Facts{}, check), verifier.StatusFail, "auditor has passwordless sudo")
+}
+
 func TestNoUnexpectedSudoersAllowsSpecAccounts(t *testing.T) {
 	s := builtinSettings()
 	s.AllowedPasswordlessSudo = []string{"ansible"}

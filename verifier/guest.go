@@ -17,6 +17,9 @@ type Facts struct {
 	// LoginKeys are the public keys the caller put into the guest to log
 	// in (verify's temporary key); authorized_keys_expected accepts them.
 	LoginKeys []string
+	// LoginUser is the account the caller's seed made to log in, if not
+	// root; no_unexpected_sudoers lets it have passwordless sudo.
+	LoginUser string
 	// ServedFiles are the names of the files the build served the
 	// installer (the kickstart, http_directory); copies of them in the
 	// image fail no_installer_leftovers.

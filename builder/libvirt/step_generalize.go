@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/cloudinit"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
 
@@ -14,7 +15,8 @@ import (
 // is a new instance (generalize = true, the default). It gives the script
 // the operations to skip and, for a cloud image, the account the build's
 // seed created to log in, which goes too unless it is the image's default
-// user. An installer's account is the kickstart's to keep; and with a
+// user. An installer's account is the kickstart's to keep, an account the
+// template's user_data names is the template's, and with a
 // shutdown_command the account must outlive generalize to run it.
 type stepGeneralize struct{}
 
@@ -23,7 +25,7 @@ func (stepGeneralize) Run(ctx context.Context, state multistep.StateBag) multist
 	cfg := r.config
 	r.UI.Say("Generalizing the image for its first boot")
 	buildUser := ""
-	if !cfg.iso() && cfg.ShutdownCommand == "" {
+	if !cfg.iso() && cfg.ShutdownCommand == "" && !cloudinit.MentionsUser(cfg.userData, cfg.Comm.SSHUsername) {
 		buildUser = cfg.Comm.SSHUsername
 	}
 	if err := runAsRoot(ctx, state, "generalize the image", script("generalize.sh"), strings.Join(cfg.GeneralizeSkip, " "), buildUser); err != nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/textproto"
+	"regexp"
 	"strings"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/isoimage"
@@ -154,4 +155,15 @@ func (s Seed) WriteISO(ctx context.Context, isoPath string) error {
 		return err
 	}
 	return isoimage.Write(ctx, isoPath, "cidata", map[string][]byte{"user-data": userData, "meta-data": s.MetaData()})
+}
+
+// MentionsUser tells whether user-data names the account user anywhere,
+// as a whole word: a users entry, a script's useradd. The builder keeps
+// such an account in the image; only one that exists just because the
+// builder's own part of the seed made it is the build's to remove.
+func MentionsUser(userData []byte, user string) bool {
+	if user == "" {
+		return false
+	}
+	return regexp.MustCompile(`(^|[^A-Za-z0-9_.-])` + regexp.QuoteMeta(user) + `($|[^A-Za-z0-9_.-])`).Match(userData)
 }

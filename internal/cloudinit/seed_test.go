@@ -182,3 +182,23 @@ func TestWriteISO(t *testing.T) {
 		}
 	}
 }
+
+func TestMentionsUser(t *testing.T) {
+	for _, tt := range []struct {
+		userData string
+		user     string
+		want     bool
+	}{
+		{"#cloud-config\nusers:\n  - default\n  - name: deploy\n    sudo: ALL=(ALL) ALL\n", "deploy", true},
+		{"#cloud-config\nusers: [default, deploy]\n", "deploy", true},
+		{"#!/bin/sh\nuseradd -m deploy\n", "deploy", true},
+		{"#cloud-config\nusers:\n  - name: deployer\n", "deploy", false},
+		{"#cloud-config\nwrite_files:\n  - path: /etc/deploy.d/x\n", "deploy.d", true},
+		{"#cloud-config\npackages: [nginx]\n", "cloud-user", false},
+		{"", "cloud-user", false},
+	} {
+		if got := MentionsUser([]byte(tt.userData), tt.user); got != tt.want {
+			t.Errorf("MentionsUser(%q, %q) = %v, want %v", tt.userData, tt.user, got, tt.want)
+		}
+	}
+}

@@ -38,6 +38,11 @@ source "centos-libvirt" %q {
 `, name, w.image, w.imageSHA256, w.network, w.uri, extra)
 }
 
+// noGeneralize is for builds that do not test generalize and are not
+// verified: generalize first waits for the guest's boot to finish, which
+// under TCG costs 10-20 s of every build.
+const noGeneralize = "\n  generalize = false"
+
 const requiredPlugins = `
 packer {
   required_plugins {

@@ -21,7 +21,7 @@ func TestBuildsLeakNothing(t *testing.T) {
 	w := requireWorld(t)
 	pid := libvirtdPID(t)
 	dir, tmp := workDir(t)
-	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), standinSource(w, "one", "")+standinSource(w, "two", "")+`
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), standinSource(w, "one", noGeneralize)+standinSource(w, "two", noGeneralize)+`
 build {
   sources = ["source.centos-libvirt.one", "source.centos-libvirt.two"]
   provisioner "shell" { inline = ["hostname | sudo tee /etc/built-as"] }

@@ -45,7 +45,7 @@ func TestInterruptLeavesNothing(t *testing.T) {
 			if prov == "" {
 				prov = `"true"`
 			}
-			src := standinSource(w, "fault", "  "+tc.source)
+			src := standinSource(w, "fault", "  "+tc.source+noGeneralize)
 			if strings.Contains(tc.source, "source_image_url") {
 				src = strings.Replace(src, `source_image_url      = "`+w.image+`"`, "", 1)
 			}
@@ -171,7 +171,7 @@ func TestGuestFaults(t *testing.T) {
 			if prov == "" {
 				prov = `"true"`
 			}
-			src := standinSource(w, "fault", "  "+tc.source)
+			src := standinSource(w, "fault", "  "+tc.source+noGeneralize)
 			if strings.Contains(tc.source, "network =") {
 				src = strings.Replace(src, `network               = "`+w.network+`"`, "", 1)
 			}
@@ -233,7 +233,7 @@ func TestFullOutputFilesystem(t *testing.T) {
 		t.Skipf("cannot mount a tmpfs here (%v: %s)", err, b)
 	}
 	t.Cleanup(func() { exec.Command("umount", out).Run() })
-	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), standinSource(w, "full", `  output_directory = "tiny/output"`)+`
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), standinSource(w, "full", `  output_directory = "tiny/output"`+noGeneralize)+`
 build { sources = ["source.centos-libvirt.full"] }
 `)
 	before := takeSnapshot(t, w, tmp)

@@ -23,7 +23,7 @@ func TestLibvirtdRestartMidBuild(t *testing.T) {
 		t.Skip("restarting libvirtd needs the world's own libvirtd (netns mode); this world shares the host's")
 	}
 	dir, tmp := workDir(t)
-	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), standinSource(w, "restart", "")+`
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), standinSource(w, "restart", noGeneralize)+`
 build {
   sources = ["source.centos-libvirt.restart"]
   provisioner "shell" { inline = ["echo provisioning-started", "sleep 12", "echo survived | sudo tee /etc/survived"] }

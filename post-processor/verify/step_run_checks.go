@@ -24,6 +24,9 @@ func (stepRunChecks) Run(ctx context.Context, state multistep.StateBag) multiste
 	}
 	if key := strings.TrimSpace(string(r.config.Comm.SSHPublicKey)); key != "" && r.config.cloudInit() {
 		facts.LoginKeys = []string{key}
+		if u := r.config.Comm.SSHUsername; u != "root" {
+			facts.LoginUser = u
+		}
 	}
 	r.UI.Say(fmt.Sprintf("Running %d checks, %d at a time", len(verifier.BuiltinChecks(spec.Settings))+len(spec.Checks), spec.Settings.Parallel))
 	report := verifier.Verify(ctx, r.exec, spec, facts)
