@@ -1,7 +1,6 @@
 package verifier
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -39,20 +38,14 @@ func judgeExpectedKeys(stdout string, login, allowed []string) Verdict {
 		}
 		expected = append(expected, pk.Marshal())
 	}
-	sections, unreadable := splitSections(stdout)
-	if len(unreadable) > 0 {
-		return Errorf("cannot read %s; run as root or with sudo", strings.Join(unreadable, ", "))
+	keys, err := readAuthorizedKeys(stdout)
+	if err != nil {
+		return Errorf("%v", err)
 	}
 	var other []string
-	for _, s := range sections {
-		for _, line := range strings.Split(s.body, "\n") {
-			pk, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
-			if err != nil {
-				continue
-			}
-			if !containsKey(expected, pk.Marshal()) {
-				other = append(other, fmt.Sprintf("%s: %s %s (%s)", s.name, pk.Type(), orWord(comment, "no comment"), ssh.FingerprintSHA256(pk)))
-			}
+	for _, k := range keys {
+		if !containsKey(expected, k.key.Marshal()) {
+			other = append(other, fmt.Sprintf("%s: %s %s (%s)", k.file, k.key.Type(), orWord(k.comment, "no comment"), ssh.FingerprintSHA256(k.key)))
 		}
 	}
 	if len(other) > 0 {
@@ -61,15 +54,6 @@ func judgeExpectedKeys(stdout string, login, allowed []string) Verdict {
 			len(other), strings.Join(other, "; "))
 	}
 	return Pass()
-}
-
-func containsKey(keys [][]byte, k []byte) bool {
-	for _, e := range keys {
-		if bytes.Equal(e, k) {
-			return true
-		}
-	}
-	return false
 }
 
 // rootLoginLockedCheck requires that root has no usable password and that

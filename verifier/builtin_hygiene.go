@@ -157,28 +157,55 @@ func judgeAuthorizedKeys(stdout string, forbidden []string) Verdict {
 		}
 		wire = append(wire, pk.Marshal())
 	}
-	sections, unreadable := splitSections(stdout)
-	if len(unreadable) > 0 {
-		return Errorf("cannot read %s; run as root or with sudo", strings.Join(unreadable, ", "))
+	keys, err := readAuthorizedKeys(stdout)
+	if err != nil {
+		return Errorf("%v", err)
 	}
 	var found []string
-	for _, s := range sections {
-		for _, line := range strings.Split(s.body, "\n") {
-			pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
-			if err != nil {
-				continue
-			}
-			for _, w := range wire {
-				if bytes.Equal(pk.Marshal(), w) {
-					found = append(found, fmt.Sprintf("%s (%s)", s.name, ssh.FingerprintSHA256(pk)))
-				}
-			}
+	for _, k := range keys {
+		if containsKey(wire, k.key.Marshal()) {
+			found = append(found, fmt.Sprintf("%s (%s)", k.file, ssh.FingerprintSHA256(k.key)))
 		}
 	}
 	if len(found) > 0 {
 		return Failf("expected the temporary build key to be removed, got it authorized in %s", strings.Join(found, ", "))
 	}
 	return Pass()
+}
+
+// foundKey is one public key in an authorized_keys file.
+type foundKey struct {
+	file    string
+	key     ssh.PublicKey
+	comment string
+}
+
+// readAuthorizedKeys reads the keys in a listing of authorized_keys files
+// (a section per file); lines that hold no key, such as comments, are
+// passed over.
+func readAuthorizedKeys(stdout string) ([]foundKey, error) {
+	sections, unreadable := splitSections(stdout)
+	if len(unreadable) > 0 {
+		return nil, fmt.Errorf("cannot read %s; run as root or with sudo", strings.Join(unreadable, ", "))
+	}
+	var keys []foundKey
+	for _, s := range sections {
+		for _, line := range strings.Split(s.body, "\n") {
+			if pk, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(line)); err == nil {
+				keys = append(keys, foundKey{file: s.name, key: pk, comment: comment})
+			}
+		}
+	}
+	return keys, nil
+}
+
+func containsKey(keys [][]byte, k []byte) bool {
+	for _, e := range keys {
+		if bytes.Equal(e, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // section is one file's content in a compound command's output.
