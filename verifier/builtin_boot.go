@@ -141,8 +141,8 @@ func (c *cloudInitCheck) Evaluate(ctx context.Context, g *Guest) Verdict {
 	if err != nil {
 		return execError("cloud-init status", err)
 	}
-	v := judgeCloudInit(res, wait)
-	if v.Status != StatusPass && !recoverable(v) {
+	v, exit2 := judgeCloudInit(res, wait)
+	if v.Status != StatusPass && !exit2 {
 		return v
 	}
 	res, err = g.Run(ctx, cloudInitWarningsCommand)
@@ -151,18 +151,12 @@ func (c *cloudInitCheck) Evaluate(ctx context.Context, g *Guest) Verdict {
 	}
 	// Deprecations are not errors, unless cloud-init itself counted them
 	// as recoverable errors in its exit status.
-	if warnings := parseCloudInitWarnings(res.Stdout, recoverable(v)); len(warnings) > 0 {
+	if warnings := parseCloudInitWarnings(res.Stdout, exit2); len(warnings) > 0 {
 		return Failf("expected done without errors, got done with %d recoverable error(s): %s; fix the user-data or the image's cloud.cfg they come from",
 			len(warnings), listSome(warnings, 5))
 	}
 	return v
 }
-
-// recoverableVerdict is the verdict a run done with exit status 2 gets
-// before its warnings are read.
-const recoverableVerdict = "(recoverable errors)"
-
-func recoverable(v Verdict) bool { return strings.HasSuffix(v.Message, recoverableVerdict) }
 
 // parseCloudInitWarnings reads cloudInitWarningsCommand's output: the
 // JSON's recoverable_errors when the release reports them, else the log
@@ -194,25 +188,27 @@ func parseCloudInitWarnings(stdout string, deprecations bool) []string {
 	return out
 }
 
-func judgeCloudInit(res ExecResult, wait int) Verdict {
+// judgeCloudInit judges `cloud-init status --wait --long`; exit2 says the
+// run is done but cloud-init counted recoverable errors (exit status 2 on
+// newer releases), whose warnings are then worth naming.
+func judgeCloudInit(res ExecResult, wait int) (v Verdict, exit2 bool) {
 	if strings.Contains(res.Stdout, cloudInitMissing) {
-		return Skipf("cloud-init is not installed")
+		return Skipf("cloud-init is not installed"), false
 	}
 	status, errs := parseCloudInitStatus(res.Stdout)
 	switch {
 	case res.ExitStatus == 124:
-		return Failf("expected done, got still %s after waiting %ds", orWord(status, "running"), wait)
+		return Failf("expected done, got still %s after waiting %ds", orWord(status, "running"), wait), false
 	case status == "disabled":
-		return Skipf("cloud-init is disabled")
+		return Skipf("cloud-init is disabled"), false
 	case status == "done" && res.ExitStatus == 0 && len(errs) == 0:
-		return Pass()
+		return Pass(), false
 	case len(errs) > 0:
-		return Failf("expected done without errors, got %s with errors: %s", orWord(status, "unknown"), strings.Join(errs, "; "))
+		return Failf("expected done without errors, got %s with errors: %s", orWord(status, "unknown"), strings.Join(errs, "; ")), false
 	case status == "done":
-		// Exit 2 means done with recoverable errors on newer cloud-init.
-		return Failf("expected done without errors, got done with exit status %d "+recoverableVerdict, res.ExitStatus)
+		return Failf("expected done without errors, got done with exit status %d (recoverable errors)", res.ExitStatus), true
 	default:
-		return Failf("expected done, got %s: %s", orWord(status, "no status"), firstLine(res.Stderr))
+		return Failf("expected done, got %s: %s", orWord(status, "no status"), firstLine(res.Stderr)), false
 	}
 }
 
