@@ -14,6 +14,10 @@ type builtin struct {
 	make        func(m Meta, s Settings) Check
 }
 
+// lastBuiltins run after the others, and after a second boot: the image
+// is plugged into the guest for them, which nothing else should see.
+var lastBuiltins = map[string]bool{"no_baked_secrets": true}
+
 // builtins run before the spec's checks, in this order.
 var builtins = []builtin{
 	{"system_running", "systemd reached the running state with no failed units", func(m Meta, s Settings) Check {
@@ -54,6 +58,9 @@ var builtins = []builtin{
 	{"no_unexpected_sudoers", "sudoers parse and grant no unexpected passwordless sudo", func(m Meta, s Settings) Check {
 		return &noUnexpectedSudoersCheck{Meta: m, Allowed: s.AllowedPasswordlessSudo}
 	}},
+	{"no_baked_secrets", "the image as shipped holds no SSH host keys, machine-id or private keys", func(m Meta, _ Settings) Check {
+		return &noBakedSecretsCheck{Meta: m}
+	}},
 }
 
 // bootBudget is how long the checks that wait for boot to settle may take:
@@ -85,11 +92,18 @@ func isBuiltinName(name string) bool {
 	return false
 }
 
-// BuiltinChecks returns the built-in checks the settings leave switched on.
-func BuiltinChecks(s Settings) []Check {
+// BuiltinChecks returns the built-in checks the settings leave switched
+// on that run with the first boot's checks.
+func BuiltinChecks(s Settings) []Check { return builtinChecks(s, false) }
+
+// LastBuiltinChecks returns those that run last (no_baked_secrets), with
+// the image plugged into the guest as Facts.ImageDevice.
+func LastBuiltinChecks(s Settings) []Check { return builtinChecks(s, true) }
+
+func builtinChecks(s Settings, last bool) []Check {
 	var out []Check
 	for _, b := range builtins {
-		if s.builtinEnabled(b.name) {
+		if lastBuiltins[b.name] == last && s.builtinEnabled(b.name) {
 			out = append(out, b.make(Meta{Type: builtinType, Name: b.name, Description: b.description}, s))
 		}
 	}

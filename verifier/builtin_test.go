@@ -32,7 +32,7 @@ func builtinCheck(t *testing.T, name string) verifier.Check {
 
 func findBuiltin(t *testing.T, s verifier.Settings, name string) verifier.Check {
 	t.Helper()
-	for _, c := range verifier.BuiltinChecks(s) {
+	for _, c := range append(verifier.BuiltinChecks(s), verifier.LastBuiltinChecks(s)...) {
 		if c.Metadata().Name == name {
 			return c
 		}
@@ -71,8 +71,17 @@ func TestBuiltinSelection(t *testing.T) {
 		return out
 	}
 	all := verifier.BuiltinNames()
-	if got := names(verifier.BuiltinChecks(verifier.DefaultSettings())); !reflect.DeepEqual(got, all) {
-		t.Errorf("defaults run %v, want all of %v", got, all)
+	first, last := all[:len(all)-1], all[len(all)-1:]
+	if got := names(verifier.BuiltinChecks(verifier.DefaultSettings())); !reflect.DeepEqual(got, first) {
+		t.Errorf("defaults run %v with the first boot's checks, want %v", got, first)
+	}
+	if got := names(verifier.LastBuiltinChecks(verifier.DefaultSettings())); !reflect.DeepEqual(got, last) || last[0] != "no_baked_secrets" {
+		t.Errorf("defaults run %v last, want %v", got, last)
+	}
+	off := verifier.DefaultSettings()
+	off.Disable = []string{"no_baked_secrets"}
+	if got := verifier.LastBuiltinChecks(off); len(got) != 0 {
+		t.Errorf("disabled, no_baked_secrets still runs: %v", names(got))
 	}
 	s := verifier.DefaultSettings()
 	s.Disable = []string{"cloud_init", "no_avc_denials"}

@@ -7,4 +7,6 @@ var (
 	SensitiveFilesScript = sensitiveFilesScript
 	NetworkPinsScript    = networkPinsScript
 	SudoAccessScript     = sudoAccessScript
+	IdentityCommand      = identityCommand
+	BakedSecretsCommand  = bakedSecretsCommand
 )

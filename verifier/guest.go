@@ -24,6 +24,10 @@ type Facts struct {
 	// installer (the kickstart, http_directory); copies of them in the
 	// image fail no_installer_leftovers.
 	ServedFiles []string
+	// ImageDevice is the guest's block device for the image as shipped,
+	// plugged in read-only (/dev/disk/by-id/virtio-<serial>); empty skips
+	// no_baked_secrets.
+	ImageDevice string
 }
 
 // Guest is the machine under test as the checks see it: an executor plus

@@ -4,6 +4,8 @@ import (
 	"embed"
 	"fmt"
 	"strings"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/cloudinit"
 )
 
 // The built-ins that need more than a line of shell run these scripts
@@ -32,5 +34,6 @@ var (
 	authorizedKeysScript = script("authorized_keys.sh")
 	sensitiveFilesScript = script("sensitive_files.sh")
 	networkPinsScript    = script("network_pins.sh")
-	sudoAccessScript     = script("sudo_access.sh")
+	sudoAccessScript     = cloudinit.DefaultUserShell + script("sudo_access.sh")
+	bakedSecretsScript   = script("baked_secrets.sh")
 )

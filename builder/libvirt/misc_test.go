@@ -116,7 +116,7 @@ func TestRootCommand(t *testing.T) {
 }
 
 func TestGeneralizeScriptIsValidShell(t *testing.T) {
-	gen := script("generalize.sh")
+	gen := generalizeScript()
 	if out, err := exec.Command("sh", "-n", "-c", gen).CombinedOutput(); err != nil {
 		t.Fatalf("generalize script does not parse: %v\n%s", err, out)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/communicator"
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/guest"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
 
@@ -48,9 +49,13 @@ func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multist
 			return r.Guest.Address(ctx, deadline)
 		}
 	}
-	ip, err := wait(ctx, comm.SSHPort, start.Add(timeout))
+	// A boot whose console shows why it will never reach SSH ends the
+	// wait at once.
+	watched, stop := r.Guest.WatchBoot(ctx)
+	defer stop()
+	ip, err := wait(watched, comm.SSHPort, start.Add(timeout))
 	if err != nil {
-		return s.failed(ctx, state, timeout, err)
+		return s.failed(ctx, watched, state, timeout, err)
 	}
 	comm.SSHTimeout = max(timeout-time.Since(start), minLogin)
 	s.inner = &communicator.StepConnect{
@@ -58,9 +63,9 @@ func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multist
 		SSHConfig: comm.SSHConfigFunc(),
 		Host:      func(multistep.StateBag) (string, error) { return ip.String(), nil },
 	}
-	if action := s.inner.Run(ctx, state); action != multistep.ActionContinue {
+	if action := s.inner.Run(watched, state); action != multistep.ActionContinue {
 		cause, _ := state.Get("error").(error)
-		return s.failed(ctx, state, timeout, cause)
+		return s.failed(ctx, watched, state, timeout, cause)
 	}
 	for _, p := range r.Guest.BootPhases(ctx, time.Now()) {
 		r.Timings.Add(p.Name, p.D)
@@ -68,10 +73,14 @@ func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multist
 	return multistep.ActionContinue
 }
 
-// failed reports a failed connection, unless the build was cancelled.
-func (s *stepConnect) failed(ctx context.Context, state multistep.StateBag, timeout time.Duration, cause error) multistep.StepAction {
+// failed reports a failed connection, unless the build was cancelled:
+// with the reason the console showed, if it ended the watched wait.
+func (s *stepConnect) failed(ctx, watched context.Context, state multistep.StateBag, timeout time.Duration, cause error) multistep.StepAction {
 	if ctx.Err() != nil {
 		return multistep.ActionHalt
+	}
+	if f := guest.BootFailed(watched); f != nil {
+		cause = f
 	}
 	r := runOf(state)
 	err := r.Guest.DiagnoseSSH(ctx, r.config.Comm.SSHUsername, timeout, cause)

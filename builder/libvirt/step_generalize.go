@@ -28,10 +28,13 @@ func (stepGeneralize) Run(ctx context.Context, state multistep.StateBag) multist
 	if !cfg.iso() && cfg.ShutdownCommand == "" && !cloudinit.MentionsUser(cfg.userData, cfg.Comm.SSHUsername) {
 		buildUser = cfg.Comm.SSHUsername
 	}
-	if err := runAsRoot(ctx, state, "generalize the image", script("generalize.sh"), strings.Join(cfg.GeneralizeSkip, " "), buildUser); err != nil {
+	if err := runAsRoot(ctx, state, "generalize the image", generalizeScript(), strings.Join(cfg.GeneralizeSkip, " "), buildUser); err != nil {
 		return guestrun.Fail(state, err)
 	}
 	return multistep.ActionContinue
 }
 
 func (stepGeneralize) Cleanup(multistep.StateBag) {}
+
+// generalizeScript is generalize.sh with the shell functions it shares.
+func generalizeScript() string { return cloudinit.DefaultUserShell + script("generalize.sh") }

@@ -158,7 +158,7 @@ func buildDevices(s Spec) *libvirtxml.DomainDeviceList {
 	dev := &libvirtxml.DomainDeviceList{
 		// No USB controller and no balloon: a build guest needs neither, and
 		// each costs boot time under TCG.
-		Controllers: []libvirtxml.DomainController{{Type: "usb", Model: "none"}},
+		Controllers: append([]libvirtxml.DomainController{{Type: "usb", Model: "none"}}, spareRootPorts(s.Machine)...),
 		MemBalloon:  &libvirtxml.DomainMemBalloon{Model: "none"},
 		// Entropy from the host so sshd and cloud-init don't stall at boot.
 		RNGs: []libvirtxml.DomainRNG{{

@@ -273,6 +273,14 @@ func TestBuildAndVerifyStandIn(t *testing.T) {
 	if skipped := suite.skipped("temp_key_absent"); skipped {
 		t.Error("temp_key_absent was skipped: the build key did not reach verify")
 	}
+	// The second boot: libvirt rebooted the guest, it came back with the
+	// same identity, and the time it took is reported.
+	if !suite.has("second_boot") || suite.failed("second_boot") {
+		t.Error("the JUnit report does not pass second_boot")
+	}
+	if !regexp.MustCompile(`Verify timings: .*reboot [0-9.]+s, second boot→SSH [0-9.]+s, second boot checks [0-9.]+s`).MatchString(out) {
+		t.Error("verify's timings lack the second boot")
+	}
 	if !regexp.MustCompile(`Verified output-standin/standin.qcow2: \d+ checks: \d+ passed, 0 failed`).MatchString(out) {
 		t.Errorf("build output lacks the verify verdict")
 	}

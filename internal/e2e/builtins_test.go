@@ -34,12 +34,19 @@ const faultsProvisioner = `
       "sudo useradd -m -s /bin/sh intruder",
       "echo 'intruder ALL=(ALL) NOPASSWD: ALL' | sudo tee /etc/sudoers.d/intruder",
       "sudo chmod 0440 /etc/sudoers.d/intruder",
+      # second_boot: host keys made anew at every boot.
+      "printf '[Unit]\\nDescription=e2e: new host keys at every boot\\nBefore=ssh.service\\n\\n[Service]\\nType=oneshot\\nExecStart=/bin/sh -c \"rm -f /etc/ssh/ssh_host_*; ssh-keygen -A\"\\n\\n[Install]\\nWantedBy=multi-user.target\\n' | sudo tee /etc/systemd/system/e2e-rekey.service",
+      "sudo systemctl enable e2e-rekey.service",
+      # no_baked_secrets: a private key left in root's home (and the
+      # build VM's host keys, with ssh-hostkeys skipped).
+      "sudo ssh-keygen -q -t ed25519 -N '' -C baked@e2e -f /root/.ssh/id_ed25519",
     ]
   }
 `
 
 // TestBuiltinsCatchFaults: a build of a clean, verified artifact whose
-// provisioner breaks one thing for each new built-in fails packer build;
+// provisioner breaks one thing for each new built-in, and for the second
+// boot, fails packer build;
 // the JUnit report fails each of those checks with a message that names
 // the cause; the checks the faults do not touch still pass; the artifact
 // is untouched by verify.
@@ -51,10 +58,10 @@ func TestBuiltinsCatchFaults(t *testing.T) {
 	src.image = artifactCopy(t, w, dir)
 	src.imageSHA256 = fileSHA256(t, src.image)
 	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), requiredPlugins+standinSource(&src, "faults", `
-  generalize_skip = ["logfiles", "net-hwaddr", "udev-persistent-net", "net-nmconn"]`)+`
+  generalize_skip = ["logfiles", "net-hwaddr", "udev-persistent-net", "net-nmconn", "ssh-hostkeys"]`)+`
 build {
   sources = ["source.centos-libvirt.faults"]
-`+faultsProvisioner+verifyBlock(w, `    ssh_timeout = "4m"`)+`
+`+faultsProvisioner+strings.Replace(verifyBlock(w, `    ssh_timeout = "4m"`), noReboot, "", 1)+`
 }
 `)
 	before := takeSnapshot(t, w, tmp)
@@ -75,6 +82,8 @@ build {
 		"no_installer_leftovers":   {"/root/anaconda-ks.cfg"},
 		"network_not_pinned":       {"/etc/systemd/network/10-build-vm.link (52:54:00:"},
 		"no_unexpected_sudoers":    {"intruder has passwordless sudo"},
+		"second_boot":              {"SSH host keys were replaced: ", "/etc/ssh/ssh_host_ed25519_key.pub", "made once, at first boot"},
+		"no_baked_secrets":         {"SSH host private keys ", "/etc/ssh/ssh_host_ed25519_key", "ssh-hostkeys", "private keys /root/.ssh/id_ed25519"},
 	} {
 		msg := suite.failure(check)
 		if msg == "" {

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/xml"
 	"os"
 	"os/exec"
@@ -101,6 +102,22 @@ const keepArtifact = `
   }
 `
 
+// noReboot leaves out verify's second boot, which costs some 30 s under
+// TCG, where it is not what a test is about: verifyBlock has it, and the
+// tests of the second boot take it out.
+const noReboot = "    reboot       = false\n"
+
+// verifyFileTemplate is a build that copies src to image with Packer's
+// file builder and verifies it, with extra in the verify block.
+func verifyFileTemplate(w *world, image, src, extra string) string {
+	return fileArtifact(image, src) + `
+build {
+  sources = ["source.file.image"]
+` + verifyBlock(w, extra) + `
+}
+`
+}
+
 func verifyBlock(w *world, extra string) string {
 	return keepArtifact + `
   post-processor "centos-verify" {
@@ -109,7 +126,7 @@ func verifyBlock(w *world, extra string) string {
     libvirt_uri  = "` + w.uri + `"
     memory       = 1024
     report_junit = "reports/verify.xml"
-` + extra + `
+` + noReboot + extra + `
   }
 `
 }
@@ -131,13 +148,8 @@ func TestVerifyFailingCheckFailsBuild(t *testing.T) {
   }
 }`)
 	image := filepath.Join(dir, "image.qcow2")
-	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), fileArtifact(image, w.image)+`
-build {
-  sources = ["source.file.image"]
-`+verifyBlock(w, `    spec = "verify.json"
-    ssh_timeout = "4m"`)+`
-}
-`)
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), verifyFileTemplate(w, image, w.image, `    spec = "verify.json"
+    ssh_timeout = "4m"`))
 	before := takeSnapshot(t, w, tmp)
 	out, code := w.packerRun(t, dir, tmp, 10*time.Minute, "build", ".")
 	t.Logf("packer build:\n%s", out)
@@ -170,12 +182,7 @@ func TestVerifyImageThatDoesNotBoot(t *testing.T) {
 	}
 	sum := fileSHA256(t, blank)
 	image := filepath.Join(dir, "image.qcow2")
-	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), fileArtifact(image, blank)+`
-build {
-  sources = ["source.file.image"]
-`+verifyBlock(w, `    ssh_timeout = "15s"`)+`
-}
-`)
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), verifyFileTemplate(w, image, blank, `    ssh_timeout = "15s"`))
 	before := takeSnapshot(t, w, tmp)
 	out, code := w.packerRun(t, dir, tmp, 5*time.Minute, "build", ".")
 	t.Logf("packer build:\n%s", out)
@@ -192,6 +199,63 @@ build {
 	}
 	if fileSHA256(t, image) != sum {
 		t.Error("verify changed the image")
+	}
+	assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
+}
+
+// TestVerifyNamesBootFailure: a copy of the clean artifact whose
+// /etc/fstab names a disk the guest does not have — written offline, as
+// a broken image from another pipeline would come — fails verify as soon
+// as the guest enters emergency mode, long before its ssh_timeout, naming
+// the cause, the missing device and the fix, with the console tail.
+func TestVerifyNamesBootFailure(t *testing.T) {
+	w := requireWorld(t)
+	dir, tmp := workDir(t)
+	const uuid = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+	copied := artifactCopy(t, w, dir)
+	disk := openGuestDisk(t, copied)
+	fstab, err := disk.file("/etc/fstab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fstab += "UUID=" + uuid + " /data ext4 defaults,x-systemd.device-timeout=5s 0 2\n"
+	if err := disk.WriteFile(context.Background(), "/etc/fstab", []byte(fstab)); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(dir, "broken.qcow2")
+	if out, err := exec.Command("qemu-img", "convert", "-O", "qcow2", disk.raw, broken).CombinedOutput(); err != nil {
+		t.Fatalf("convert the broken disk: %v\n%s", err, out)
+	}
+	os.Remove(copied)
+	os.Remove(disk.raw)
+	image := filepath.Join(dir, "image.qcow2")
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), verifyFileTemplate(w, image, broken, `    ssh_timeout = "10m"`))
+	before := takeSnapshot(t, w, tmp)
+	start := time.Now()
+	out, code := w.packerRun(t, dir, tmp, 12*time.Minute, "build", ".")
+	took := time.Since(start)
+	t.Logf("packer build took %s:\n%s", took.Round(time.Second), out)
+	if code == 0 {
+		t.Fatal("verify of an image that boots into emergency mode succeeded")
+	}
+	for _, want := range []string{
+		"the image did not come up: the guest will not reach SSH: systemd entered emergency mode",
+		// systemd shortens the device's name to the console's width.
+		"the device for /data (", uuid[len(uuid)-12:] + ") never appeared",
+		"add `nofail` to mounts that may be absent",
+		"lines of the guest's serial console",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not say %q", want)
+		}
+	}
+	// Half the ssh_timeout: the console named the cause, nothing waited
+	// the timeout out.
+	if took > 5*time.Minute {
+		t.Errorf("verify took %s to fail, as if it had waited out ssh_timeout (10m)", took.Round(time.Second))
+	}
+	if !readJUnit(t, filepath.Join(dir, "reports", "verify.xml")).failed("boot") {
+		t.Error("JUnit report does not record the failed boot")
 	}
 	assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
 }

@@ -74,16 +74,22 @@ func (g *Guest) LeaseTime(ctx context.Context) (time.Time, bool) {
 	if !g.Reserved {
 		return time.Time{}, false
 	}
+	t, found, err := g.lease(ctx)
+	return t, found && err == nil
+}
+
+// lease looks up when the guest took its reserved address, if it has.
+func (g *Guest) lease(ctx context.Context) (taken time.Time, found bool, err error) {
 	leases, err := g.Driver.DHCPLeases(ctx, g.Host.Network.Name)
 	if err != nil {
-		return time.Time{}, false
+		return time.Time{}, false, err
 	}
 	for _, l := range leases {
 		if strings.EqualFold(l.MAC, g.MAC) {
-			return l.Expiry.Add(-reservedLease), true
+			return l.Expiry.Add(-reservedLease), true, nil
 		}
 	}
-	return time.Time{}, false
+	return time.Time{}, false, nil
 }
 
 // freeAddress picks, from a random starting point, an address in the

@@ -31,6 +31,8 @@ type Driver interface {
 	DestroyDomain(ctx context.Context, name string) error
 	UndefineDomain(ctx context.Context, name string) error
 	WaitStopped(ctx context.Context, name string) error
+	RebootDomain(ctx context.Context, name string) error
+	AttachDisk(ctx context.Context, name, xml string) error
 	SendKeys(ctx context.Context, name string, codes []uint) error
 	StreamConsole(ctx context.Context, name string, w io.Writer) (stop func(), err error)
 	PoolDriver
@@ -57,14 +59,23 @@ type Guest struct {
 	// libvirt writes.
 	Storage Storage
 
+	// Seeded says the guest boots with our cloud-init seed, and its login
+	// depends on cloud-init reading it.
+	Seeded bool
+
 	// MAC is the guest NIC's address, set by ReserveAddress.
 	MAC string
 	// IP is known before boot when reserved, else once looked up.
 	IP       netip.Addr
 	Reserved bool
 
-	// BootStarted is when the domain was started.
+	// BootStarted is when the domain was started, or last reset by
+	// Reboot.
 	BootStarted time.Time
+	// rebooted is set by Reboot, and consoleFrom is then where in
+	// ConsoleLog the new boot's output begins.
+	rebooted    bool
+	consoleFrom int64
 	created     bool
 	stopConsole func()
 }

@@ -102,8 +102,13 @@ func (g *Guest) BootPhases(ctx context.Context, connected time.Time) []Phase {
 }
 
 // DiagnoseSSH says how far the guest got when SSH as user failed within
-// timeout, with the end of its serial console.
+// timeout, with the end of its serial console. A cause that is a
+// BootFailure (see WatchBoot) is the answer itself.
 func (g *Guest) DiagnoseSSH(ctx context.Context, user string, timeout time.Duration, cause error) error {
+	var f *BootFailure
+	if errors.As(cause, &f) {
+		return g.WithConsole(f)
+	}
 	var err error
 	switch {
 	case g.Reserved:

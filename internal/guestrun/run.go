@@ -38,6 +38,9 @@ type Run struct {
 	// without one), as the hypervisor sees them (files or volumes).
 	Disk domainxml.Disk
 	Seed domainxml.Disk
+	// Base is the image an overlay Disk is over (OverlayDisk), as the
+	// hypervisor sees it.
+	Base domainxml.Disk
 }
 
 // New starts a run whose domain is named prefix and a random suffix, so
@@ -103,6 +106,7 @@ func (r *Run) OverlayDisk(ctx context.Context, src, baseName, format string, siz
 	if err != nil {
 		return err
 	}
+	r.Base = base
 	r.Disk, err = store.Overlay(ctx, "disk.qcow2", base, format, size)
 	return err
 }

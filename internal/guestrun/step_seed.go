@@ -50,6 +50,7 @@ func (s *StepSeed) Run(ctx context.Context, state multistep.StateBag) multistep.
 	if r.Seed, err = r.Guest.Storage.Import(ctx, local, "seed.iso", "raw"); err != nil {
 		return Fail(state, err)
 	}
+	r.Guest.Seeded = true
 	return multistep.ActionContinue
 }
 

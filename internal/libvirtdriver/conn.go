@@ -522,6 +522,74 @@ func (c *Conn) waitStopped(ctx context.Context, name string) error {
 	}
 }
 
+// AttachDisk plugs the disk the device XML describes into the running
+// domain, for this run of it only (nothing is saved in its definition).
+func (c *Conn) AttachDisk(ctx context.Context, name, xml string) error {
+	dom, err := c.lookup(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer dom.Free()
+	if err := dom.AttachDeviceFlags(xml, libvirt.DOMAIN_DEVICE_MODIFY_LIVE); err != nil {
+		return fmt.Errorf("attach a disk to domain %q: %w", name, clean(err))
+	}
+	return nil
+}
+
+// RebootDomain asks the guest to reboot by pressing its ACPI power
+// button with libvirt's reboot flag set: the guest shuts down cleanly and
+// libvirt resets it instead of letting it power off. It returns once
+// libvirt reports the reset (its reboot event), so the guest's next boot
+// has begun; a guest that stops instead, or never gets there before ctx
+// ends, is an error.
+func (c *Conn) RebootDomain(ctx context.Context, name string) error {
+	lc, closed, err := c.conn(ctx)
+	if err != nil {
+		return fmt.Errorf("reboot domain %q: %w", name, err)
+	}
+	dom, err := c.lookup(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer dom.Free()
+	reset := make(chan struct{}, 1)
+	stopped := make(chan struct{}, 1)
+	notify := func(ch chan struct{}) {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
+	// Watched before asking, so an event in between is not missed.
+	rid, err := lc.DomainEventRebootRegister(dom, func(*libvirt.Connect, *libvirt.Domain) { notify(reset) })
+	if err != nil {
+		return fmt.Errorf("watch domain %q for its reboot: %w", name, clean(err))
+	}
+	defer lc.DomainEventDeregister(rid)
+	lid, err := lc.DomainEventLifecycleRegister(dom, func(_ *libvirt.Connect, _ *libvirt.Domain, ev *libvirt.DomainEventLifecycle) {
+		if ev.Event == libvirt.DOMAIN_EVENT_STOPPED || ev.Event == libvirt.DOMAIN_EVENT_UNDEFINED {
+			notify(stopped)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("watch domain %q for its reboot: %w", name, clean(err))
+	}
+	defer lc.DomainEventDeregister(lid)
+	if err := dom.Reboot(libvirt.DOMAIN_REBOOT_ACPI_POWER_BTN); err != nil {
+		return fmt.Errorf("send ACPI reboot to domain %q: %w", name, clean(err))
+	}
+	select {
+	case <-reset:
+		return nil
+	case <-stopped:
+		return fmt.Errorf("domain %q powered off instead of rebooting", name)
+	case <-closed:
+		return fmt.Errorf("wait for domain %q to reboot: %w", name, ErrConnectionLost)
+	case <-ctx.Done():
+		return fmt.Errorf("wait for domain %q to reboot: %w", name, ctx.Err())
+	}
+}
+
 // lost marks err as a lost connection if the connection has dropped, so
 // the caller retries once libvirtd is back.
 func (c *Conn) lost(closed <-chan struct{}, err error) error {

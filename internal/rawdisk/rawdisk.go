@@ -1,5 +1,5 @@
-// Package rawdisk reads the ext4 file systems of a disk image without
-// booting or mounting it — no loop device, no root: the image is flattened
+// Package rawdisk reads (and the tests change) the ext4 file systems of a
+// disk image without booting or mounting it — no loop device, no root: the image is flattened
 // to a raw file with qemu-img, its partitions are found with sfdisk, and
 // debugfs reads each at its offset. The stand-in installer's build reads
 // the guest's kernel and modules this way, and the tests read what a
@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/tool"
@@ -81,13 +82,58 @@ func (d *Disk) Dump(ctx context.Context, i int, path, dst string) error {
 // ReadFile reads the file at path from whichever ext4 partition has it.
 func (d *Disk) ReadFile(ctx context.Context, path string) (string, error) {
 	for i := range d.Partitions {
-		var stdout, stderr bytes.Buffer
-		cmd := exec.CommandContext(ctx, "debugfs", "-R", "cat "+path, fmt.Sprintf("%s?offset=%d", d.Raw, d.Partitions[i]))
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil || strings.Contains(stderr.String(), "File not found") || strings.Contains(stderr.String(), "Bad magic") {
-			continue
+		if text, ok := d.readAt(ctx, i, path); ok {
+			return text, nil
 		}
-		return stdout.String(), nil
 	}
 	return "", fmt.Errorf("%s not found in any ext4 partition", path)
+}
+
+// readAt reads the file at path from partition i, if it is an ext4 file
+// system that has it.
+func (d *Disk) readAt(ctx context.Context, i int, path string) (string, bool) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "debugfs", "-R", "cat "+path, fmt.Sprintf("%s?offset=%d", d.Raw, d.Partitions[i]))
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || strings.Contains(stderr.String(), "File not found") || strings.Contains(stderr.String(), "Bad magic") {
+		return "", false
+	}
+	return stdout.String(), true
+}
+
+// WriteFile replaces the existing file at path, in whichever ext4
+// partition has it, with data (mode 0644, owned by root), in the raw file:
+// tests use it to break a copy of an image offline. Convert Raw back to
+// the format wanted afterwards.
+func (d *Disk) WriteFile(ctx context.Context, path string, data []byte) error {
+	dir, name := filepath.Split(path)
+	local, err := os.CreateTemp("", "rawdisk-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(local.Name())
+	if _, err := local.Write(data); err != nil {
+		local.Close()
+		return err
+	}
+	local.Close()
+	for i := range d.Partitions {
+		if _, ok := d.readAt(ctx, i, path); !ok {
+			continue
+		}
+		requests := strings.Join([]string{"cd " + dir, "rm " + name, "write " + local.Name() + " " + name,
+			"sif " + name + " mode 0100644", "sif " + name + " uid 0", "sif " + name + " gid 0"}, "\n")
+		cmd := exec.CommandContext(ctx, "debugfs", "-w", "-f", "-", fmt.Sprintf("%s?offset=%d", d.Raw, d.Partitions[i]))
+		cmd.Stdin = strings.NewReader(requests + "\n")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("write %s into partition %d of %s: %w: %s", path, i+1, d.Raw, err, stderr.String())
+		}
+		if got, _ := d.readAt(ctx, i, path); got != string(data) {
+			return fmt.Errorf("write %s into partition %d of %s: it reads back as %q: %s", path, i+1, d.Raw, got, stderr.String())
+		}
+		return nil
+	}
+	return fmt.Errorf("%s not found in any ext4 partition", path)
 }

@@ -55,4 +55,13 @@ func TestReadFileFromAPartition(t *testing.T) {
 	if err := d.Dump(ctx, 1, "/etc/baked", dst); err == nil {
 		t.Error("a partition that does not exist was read")
 	}
+	if err := d.WriteFile(ctx, "/etc/baked", []byte("broken\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := d.ReadFile(ctx, "/etc/baked"); err != nil || got != "broken\n" {
+		t.Errorf("after WriteFile: %q, %v", got, err)
+	}
+	if err := d.WriteFile(ctx, "/etc/missing", []byte("x")); err == nil {
+		t.Error("WriteFile made a file that was not there")
+	}
 }

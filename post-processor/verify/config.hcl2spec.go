@@ -25,6 +25,7 @@ type FlatConfig struct {
 	CheckTimeout              *string           `mapstructure:"check_timeout" required:"false" cty:"check_timeout" hcl:"check_timeout"`
 	MaxBootSeconds            *int              `mapstructure:"max_boot_seconds" required:"false" cty:"max_boot_seconds" hcl:"max_boot_seconds"`
 	DisableChecks             []string          `mapstructure:"disable_checks" required:"false" cty:"disable_checks" hcl:"disable_checks"`
+	Reboot                    *bool             `mapstructure:"reboot" required:"false" cty:"reboot" hcl:"reboot"`
 	LibvirtURI                *string           `mapstructure:"libvirt_uri" required:"false" cty:"libvirt_uri" hcl:"libvirt_uri"`
 	DomainType                *string           `mapstructure:"domain_type" required:"false" cty:"domain_type" hcl:"domain_type"`
 	Network                   *string           `mapstructure:"network" required:"false" cty:"network" hcl:"network"`
@@ -114,6 +115,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"check_timeout":                &hcldec.AttrSpec{Name: "check_timeout", Type: cty.String, Required: false},
 		"max_boot_seconds":             &hcldec.AttrSpec{Name: "max_boot_seconds", Type: cty.Number, Required: false},
 		"disable_checks":               &hcldec.AttrSpec{Name: "disable_checks", Type: cty.List(cty.String), Required: false},
+		"reboot":                       &hcldec.AttrSpec{Name: "reboot", Type: cty.Bool, Required: false},
 		"libvirt_uri":                  &hcldec.AttrSpec{Name: "libvirt_uri", Type: cty.String, Required: false},
 		"domain_type":                  &hcldec.AttrSpec{Name: "domain_type", Type: cty.String, Required: false},
 		"network":                      &hcldec.AttrSpec{Name: "network", Type: cty.String, Required: false},

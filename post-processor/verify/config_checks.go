@@ -37,7 +37,15 @@ type ChecksConfig struct {
 	// Built-in checks to leave out, e.g. `["no_avc_denials"]`. Added to the
 	// spec's `settings { disable }`.
 	DisableChecks []string `mapstructure:"disable_checks" required:"false"`
+	// After the checks, reboot the guest through libvirt (ACPI), wait for
+	// SSH again and run the `second_boot` check: the system reaches
+	// running with no failed units, and the hostname, machine-id and SSH
+	// host keys are the ones the first boot made. Defaults to `true`; set
+	// to `false` to save the second boot's time.
+	Reboot *bool `mapstructure:"reboot" required:"false"`
 }
+
+func (c *ChecksConfig) reboot() bool { return c.Reboot == nil || *c.Reboot }
 
 // prepare loads the spec file, applies the overrides and merges the
 // inline checks.

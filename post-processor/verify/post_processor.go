@@ -89,7 +89,7 @@ func (p *PostProcessor) verify(ctx context.Context, ui packersdk.Ui, in packersd
 
 // steps is the verification, in order. With cloud_init = false the guest
 // gets no seed and no temporary key: it is logged into with what the
-// image already has.
+// image already has. With reboot = false there is no second boot.
 func (p *PostProcessor) steps() []multistep.Step {
 	cfg := &p.config
 	cloud := cfg.cloudInit()
@@ -111,6 +111,8 @@ func (p *PostProcessor) steps() []multistep.Step {
 		&guestrun.StepBoot{Machine: &cfg.MachineConfig},
 		&stepConnect{},
 		guestrun.Timed{Name: "checks", Step: stepRunChecks{}},
+		multistep.If(cfg.reboot(), stepSecondBoot{}),
+		stepBakedSecrets{},
 		guestrun.Timed{Name: "shutdown", Step: &guestrun.StepShutdown{Timeout: cfg.ShutdownTimeout, Throwaway: true}},
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/guest"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/verifier/sshexec"
 )
@@ -22,20 +23,39 @@ type stepConnect struct{}
 func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multistep.StepAction {
 	r := runOf(state)
 	comm := &r.config.Comm
-	deadline := time.Now().Add(comm.SSHTimeout)
 	r.UI.Say(fmt.Sprintf("Waiting for SSH (ssh_timeout %s)...", comm.SSHTimeout))
-	exec, err := r.login(ctx, state, deadline)
+	exec, err := r.connect(ctx, state)
 	if err != nil {
 		if ctx.Err() != nil {
 			return multistep.ActionHalt
 		}
-		return guestrun.Fail(state, fmt.Errorf("the image did not come up: %w", r.Guest.DiagnoseSSH(ctx, comm.SSHUsername, comm.SSHTimeout, err)))
+		return guestrun.Fail(state, fmt.Errorf("the image did not come up: %w", err))
 	}
 	r.exec = exec
 	r.bootTime = time.Since(r.Guest.BootStarted)
 	r.Timings.Add("boot→SSH", r.bootTime)
 	r.UI.Say(fmt.Sprintf("Logged in as %s after %.1fs", comm.SSHUsername, r.bootTime.Seconds()))
 	return multistep.ActionContinue
+}
+
+// connect logs in to the guest's current boot within ssh_timeout, while
+// watching its console: a boot that shows why it will never get there
+// ends the wait at once. Its error says how far the guest got.
+func (r *verifyRun) connect(ctx context.Context, state multistep.StateBag) (*sshexec.Executor, error) {
+	comm := &r.config.Comm
+	watched, stop := r.Guest.WatchBoot(ctx)
+	exec, err := r.login(watched, state, time.Now().Add(comm.SSHTimeout))
+	stop()
+	if err == nil {
+		return exec, nil
+	}
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if f := guest.BootFailed(watched); f != nil {
+		err = f
+	}
+	return nil, r.Guest.DiagnoseSSH(ctx, comm.SSHUsername, comm.SSHTimeout, err)
 }
 
 // login retries until the guest's SSH server accepts us or the deadline:

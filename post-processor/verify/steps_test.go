@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun/guestruntest"
+	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 
@@ -30,6 +32,9 @@ func TestVerifyLeavesNothing(t *testing.T) {
 		noSSH          bool   // nothing answers on the guest's address
 		cancelAt       string // "ssh": Ctrl-C while waiting for SSH; "upload": while the image goes up to the pool
 		failDefine     bool   // libvirt refuses the domain
+		reboot         bool   // the second boot runs
+		secrets        bool   // no_baked_secrets runs
+		notBack        bool   // the guest's SSH server is gone after the reboot
 		wantErr        string
 		wantReportFail string // the JUnit report's failed entry
 	}{
@@ -39,6 +44,11 @@ func TestVerifyLeavesNothing(t *testing.T) {
 		{name: "libvirt refuses the domain", failDefine: true, wantErr: "define domain: no", wantReportFail: "boot"},
 		{name: "cancelled while waiting for SSH", noSSH: true, cancelAt: "ssh", wantErr: "verify was cancelled"},
 		{name: "cancelled during the upload", pool: guestruntest.Pool, cancelAt: "upload", wantErr: "verify was cancelled"},
+		{name: "second boot", reboot: true},
+		{name: "the image as shipped is read in the guest", secrets: true},
+		{name: "second boot, then the image as shipped", reboot: true, secrets: true},
+		{name: "guest does not come back after its reboot", reboot: true, notBack: true,
+			wantErr: "the guest did not come back after its reboot", wantReportFail: "second_boot"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,7 +81,19 @@ func TestVerifyLeavesNothing(t *testing.T) {
 			}
 			port := 1 // nothing listens there
 			if !tt.noSSH {
-				port = guestruntest.StartSSHServer(t).Port
+				server := guestruntest.StartSSHServer(t)
+				server.Answer("hostname;", "packer-verify\n@@verifier@@\n"+strings.Repeat("ab", 16)+"\n@@verifier@@\n"+
+					"/etc/ssh/ssh_host_ed25519_key.pub ssh-ed25519 AAAAC3NzaC1lZDI1NTE5\n")
+				server.Answer("is-system-running", "running\n")
+				server.Answer("/dev/disk/by-id/virtio-packer-image", "@@verifier@@ read /dev/vdb1\n")
+				if tt.notBack {
+					d.OnReboot = func(*fake.Driver, string) { server.Stop() }
+				}
+				port = server.Port
+			}
+			disable := builtinNames()
+			if tt.secrets {
+				disable = slices.DeleteFunc(disable, func(n string) bool { return n == "no_baked_secrets" })
 			}
 			var p PostProcessor
 			timeout := "1s"
@@ -84,7 +106,8 @@ func TestVerifyLeavesNothing(t *testing.T) {
 				"ssh_port":         port,
 				"ssh_timeout":      timeout,
 				"shutdown_timeout": "5s",
-				"disable_checks":   builtinNames(),
+				"disable_checks":   disable,
+				"reboot":           tt.reboot,
 				"report_junit":     filepath.Join(dir, "reports", "verify.xml"),
 			}); err != nil {
 				t.Fatal(err)
@@ -114,18 +137,35 @@ func TestVerifyLeavesNothing(t *testing.T) {
 			if !strings.Contains(out.String(), "Verify timings: ") {
 				t.Errorf("no timings:\n%s", &out)
 			}
+			if rebooted := slices.Contains(d.Calls(), "RebootDomain "+lastDomain(d)); rebooted != tt.reboot {
+				t.Errorf("rebooted: %v, want %v", rebooted, tt.reboot)
+			}
+			if tt.reboot && !tt.notBack && !strings.Contains(readFile(t, filepath.Join(dir, "reports", "verify.xml")), `name="second_boot"`) {
+				t.Error("the JUnit report does not record second_boot")
+			}
+			if attached := slices.Contains(d.Calls(), "AttachDisk "+lastDomain(d)); attached != tt.secrets {
+				t.Errorf("the image was plugged in: %v, want %v", attached, tt.secrets)
+			}
+			if tt.secrets && !strings.Contains(readFile(t, filepath.Join(dir, "reports", "verify.xml")), `name="no_baked_secrets"`) {
+				t.Error("the JUnit report does not record no_baked_secrets")
+			}
 			guestruntest.AssertNothingLeft(t, d, "default", []string{guestruntest.Pool}, tmp)
 		})
 	}
 }
 
-func builtinNames() []string {
-	var names []string
-	for _, c := range verifier.BuiltinChecks(verifier.NewSpec().Settings) {
-		names = append(names, c.Metadata().Name)
+// lastDomain is the name of the last domain defined.
+func lastDomain(d *fake.Driver) string {
+	var name string
+	for _, c := range d.Calls() {
+		if n, ok := strings.CutPrefix(c, "DefineDomain "); ok {
+			name = n
+		}
 	}
-	return names
+	return name
 }
+
+func builtinNames() []string { return verifier.BuiltinNames() }
 
 func readFile(t *testing.T, path string) string {
 	t.Helper()

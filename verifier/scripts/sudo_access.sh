@@ -13,15 +13,9 @@ fi
 out=$(visudo -c 2>&1)
 echo "@@verifier@@ visudo $?"
 printf '%s\n' "$out"
-default=
-for f in /etc/cloud/cloud.cfg /etc/cloud/cloud.cfg.d/*.cfg; do
-	[ -f "$f" ] || continue
-	name=$(awk '/^[[:space:]]*default_user:/ { d = 1; next }
-		d && /^[[:space:]]*name:/ { print $2; exit }
-		d && /^[^[:space:]#]/ { d = 0 }' "$f")
-	[ -n "$name" ] && default=$name
-done
-echo "@@verifier@@ default $default"
+# default_user is prepended when the script is sent:
+# internal/cloudinit/default_user.sh.
+echo "@@verifier@@ default $(default_user)"
 getent passwd | while IFS=: read -r user _ uid _ _ _ shell; do
 	[ "$uid" = 0 ] && continue # root needs no sudo
 	case $shell in */nologin | */false | "") continue ;; esac

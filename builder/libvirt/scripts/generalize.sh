@@ -35,15 +35,8 @@ strip() {
 	done
 	true
 }
-# default_user: cloud-init's default_user name, from its configuration.
-default_user() {
-	for f in /etc/cloud/cloud.cfg /etc/cloud/cloud.cfg.d/*.cfg; do
-		[ -f "$f" ] || continue
-		awk '/^[[:space:]]*default_user:/ { d = 1; next }
-			d && /^[[:space:]]*name:/ { print $2; exit }
-			d && /^[^[:space:]#]/ { d = 0 }' "$f"
-	done | tail -n 1
-}
+# default_user (cloud-init's default_user name) is prepended when the
+# script is sent: internal/cloudinit/default_user.sh.
 
 if [ -n "$build_user" ] && [ "$build_user" != root ] && [ "$build_user" != "$(default_user)" ] &&
 	getent passwd "$build_user" >/dev/null && op user-account "remove the build's account $build_user, its home and sudo rule"; then

@@ -8,11 +8,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"io"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,13 +78,28 @@ func Image(t *testing.T) string {
 
 // SSHServer is an SSH server on 127.0.0.1 that takes any key or password
 // and answers every command with exit status 0 and no output, as a guest
-// whose commands all succeed would. It runs nothing.
+// whose commands all succeed would, or with what Answer set. It runs
+// nothing.
 type SSHServer struct {
 	Port int
 
+	listener net.Listener
 	mu       sync.Mutex
 	commands []string
+	answers  []answer
 }
+
+type answer struct{ substr, stdout string }
+
+// Answer makes commands that contain substr print stdout.
+func (s *SSHServer) Answer(substr, stdout string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answers = append(s.answers, answer{substr, stdout})
+}
+
+// Stop closes the server's port, as a guest that went down would.
+func (s *SSHServer) Stop() { s.listener.Close() }
 
 // StartSSHServer starts a server for the rest of the test.
 func StartSSHServer(t *testing.T) *SSHServer {
@@ -98,7 +115,7 @@ func StartSSHServer(t *testing.T) *SSHServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	s := &SSHServer{Port: l.Addr().(*net.TCPAddr).Port}
+	s := &SSHServer{Port: l.Addr().(*net.TCPAddr).Port, listener: l}
 	go func() {
 		for {
 			c, err := l.Accept()
@@ -165,8 +182,15 @@ func (s *SSHServer) session(ch ssh.Channel, requests <-chan *ssh.Request) {
 		ssh.Unmarshal(req.Payload, &payload)
 		s.mu.Lock()
 		s.commands = append(s.commands, payload.Command)
+		var stdout string
+		for _, a := range s.answers {
+			if strings.Contains(payload.Command, a.substr) {
+				stdout = a.stdout
+			}
+		}
 		s.mu.Unlock()
 		req.Reply(true, nil)
+		_, _ = io.WriteString(ch, stdout)
 		ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
 		return
 	}

@@ -30,6 +30,8 @@ type Driver struct {
 	IgnoreACPI bool
 	// OnStart runs when a domain starts, e.g. to hand out a lease.
 	OnStart func(d *Driver, name string)
+	// OnReboot runs when a domain reboots.
+	OnReboot func(d *Driver, name string)
 	// Fail makes the named method return the error.
 	Fail map[string]error
 	// OnTransfer runs before an Upload or Download moves its bytes, with
@@ -368,6 +370,51 @@ func (d *Driver) WaitStopped(ctx context.Context, name string) error {
 	case <-ctx.Done():
 		return fmt.Errorf("wait for domain %q to stop: %w", name, ctx.Err())
 	}
+}
+
+// AttachDisk adds the disk to a running domain's devices.
+func (d *Driver) AttachDisk(_ context.Context, name, doc string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.record("AttachDisk " + name); err != nil {
+		return err
+	}
+	dom, ok := d.domains[name]
+	if !ok || !dom.Running {
+		return fmt.Errorf("attach a disk to domain %q: not running", name)
+	}
+	var disk libvirtxml.DomainDisk
+	if err := disk.Unmarshal(doc); err != nil {
+		return fmt.Errorf("attach a disk to domain %q: %w", name, err)
+	}
+	dom.XML.Devices.Disks = append(dom.XML.Devices.Disks, disk)
+	return nil
+}
+
+// RebootDomain reboots a running domain, unless IgnoreACPI is set, in
+// which case it waits for ctx to end as for a guest that never reboots.
+// The reboot calls OnReboot, e.g. to end or grant the next boot's login.
+func (d *Driver) RebootDomain(ctx context.Context, name string) error {
+	d.mu.Lock()
+	if err := d.record("RebootDomain " + name); err != nil {
+		d.mu.Unlock()
+		return err
+	}
+	dom, ok := d.domains[name]
+	if !ok || !dom.Running {
+		d.mu.Unlock()
+		return fmt.Errorf("reboot domain %q: not running", name)
+	}
+	ignore, onReboot := d.IgnoreACPI, d.OnReboot
+	d.mu.Unlock()
+	if ignore {
+		<-ctx.Done()
+		return fmt.Errorf("wait for domain %q to reboot: %w", name, ctx.Err())
+	}
+	if onReboot != nil {
+		onReboot(d, name)
+	}
+	return nil
 }
 
 // Volume is a volume of a storage pool, its bytes in memory.
