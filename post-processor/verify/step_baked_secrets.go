@@ -41,7 +41,7 @@ func (stepBakedSecrets) Run(ctx context.Context, state multistep.StateBag) multi
 	}
 	results := verifier.NewRunner(settings).Run(ctx, verifier.NewGuest(r.exec, verifier.Facts{ImageDevice: dev}), checks)
 	r.report.Results = append(r.report.Results, results...)
-	r.Timings.Add("image checks", time.Since(start))
+	r.Timings.Add("image as shipped", time.Since(start))
 	if ctx.Err() != nil {
 		return multistep.ActionHalt
 	}

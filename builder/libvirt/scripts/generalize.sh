@@ -38,6 +38,23 @@ strip() {
 # default_user (cloud-init's default_user name) is prepended when the
 # script is sent: internal/cloudinit/default_user.sh.
 
+# A build can get here before its boot is over: the provisioners need
+# only SSH, and cloud-init's later stages run after sshd has started
+# (older releases say "done" before the last stage has begun). Whatever
+# they do after an operation undoes it: its config stage restarts sshd
+# (ssh_pwauth), which makes new host keys; its last stage writes its log.
+# So every operation waits for the boot and cloud-init to finish. systemd
+# before v240 (CentOS 7) has no --wait: its jobs are polled.
+if ! timeout 300 systemctl is-system-running --wait >/dev/null 2>&1 &&
+	systemctl is-system-running --wait 2>&1 | grep -q -e unrecognized -e unknown; then
+	i=0
+	while [ "$i" -lt 300 ] && [ -n "$(systemctl list-jobs --no-legend 2>/dev/null)" ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+fi
+command -v cloud-init >/dev/null 2>&1 && timeout 300 cloud-init status --wait >/dev/null 2>&1
+
 if [ -n "$build_user" ] && [ "$build_user" != root ] && [ "$build_user" != "$(default_user)" ] &&
 	getent passwd "$build_user" >/dev/null && op user-account "remove the build's account $build_user, its home and sudo rule"; then
 	home=$(getent passwd "$build_user" | cut -d: -f6)
@@ -46,7 +63,18 @@ if [ -n "$build_user" ] && [ "$build_user" != root ] && [ "$build_user" != "$(de
 	# cloud-init writes every seeded account's rule into one file.
 	strip "^(# User rules for )?$build_user([[:space:]]|$)" /etc/sudoers.d/90-cloud-init-users
 fi
-op ssh-hostkeys "remove the SSH host keys" && rmf /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub
+if op ssh-hostkeys "stop the SSH server until the power-off, remove the SSH host keys"; then
+	# Whatever started sshd again before the power-off — a provisioner's
+	# timer, Restart=on-failure — would make new keys (CentOS's
+	# sshd-keygen, the stand-in's drop-in), and they would ship. Masked in
+	# /run only, so the image does not keep the mask; stopping kills the
+	# listener alone (KillMode=process), not this session.
+	for unit in sshd.service ssh.service sshd.socket ssh.socket; do
+		systemctl mask --runtime "$unit" >/dev/null 2>&1
+		systemctl stop "$unit" >/dev/null 2>&1
+	done
+	rmf /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub
+fi
 if op machine-id "empty /etc/machine-id"; then
 	[ -f /etc/machine-id ] && : >/etc/machine-id
 	[ -f /var/lib/dbus/machine-id ] && [ ! -L /var/lib/dbus/machine-id ] && rmf /var/lib/dbus/machine-id
@@ -54,20 +82,6 @@ fi
 # cloud-init's own state, so the next boot is a first boot (no virt-sysprep
 # counterpart: virt-sysprep leaves cloud-init alone).
 if command -v cloud-init >/dev/null 2>&1 && op cloud-init "clean cloud-init's state and logs"; then
-	# A build can reach this point before boot is over: the provisioners
-	# need only SSH, and cloud-init's last stage starts after sshd (older
-	# releases say "done" before that stage has begun). Cleaning under it
-	# would leave that stage writing its failures into the image's fresh
-	# log. systemd before v240 (CentOS 7) has no --wait: poll its jobs.
-	if ! timeout 300 systemctl is-system-running --wait >/dev/null 2>&1 &&
-		systemctl is-system-running --wait 2>&1 | grep -q -e unrecognized -e unknown; then
-		i=0
-		while [ "$i" -lt 300 ] && [ -n "$(systemctl list-jobs --no-legend 2>/dev/null)" ]; do
-			sleep 1
-			i=$((i + 1))
-		done
-	fi
-	timeout 300 cloud-init status --wait >/dev/null 2>&1
 	cloud-init clean --logs --seed >/dev/null 2>&1 || cloud-init clean --logs >/dev/null 2>&1 ||
 		rmf /var/lib/cloud/instance /var/lib/cloud/instances /var/lib/cloud/sem
 fi
