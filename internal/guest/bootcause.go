@@ -42,7 +42,7 @@ var (
 	noRootFS       = regexp.MustCompile(`Kernel panic - not syncing: (VFS: Unable to mount root fs.*)`)
 	kernelPanic    = regexp.MustCompile(`Kernel panic - not syncing: (.*)`)
 	emergency      = regexp.MustCompile(`(?:You are in|Welcome to) (emergency|rescue) mode|Entering (emergency) mode|Cannot open access to console, the root account is locked|Give root password for maintenance`)
-	dracutTimout   = regexp.MustCompile(`dracut-initqueue.*timeout|Could not boot\.`)
+	dracutTimeout  = regexp.MustCompile(`dracut-initqueue.*timeout|Could not boot\.`)
 	noDevice       = regexp.MustCompile(`Warning: (/dev/\S+) does not exist`)
 	failedUnit     = regexp.MustCompile(`\[FAILED\] Failed to (mount|start) (.+?)\.?$|\[ TIME \] Timed out waiting for (device) (.+?)\.?$`)
 	dependentMount = regexp.MustCompile(`\[DEPEND\] Dependency failed for (\S+\.mount(?: - .+?)?)\.?$`)
@@ -91,7 +91,7 @@ var bootCauses = []bootCause{
 	}},
 	{"dracut timeout", 0, func(lines []string) (*BootFailure, bool) {
 		e, _ := lastMatch(lines, emergency)
-		d, _ := lastMatch(lines, dracutTimout)
+		d, _ := lastMatch(lines, dracutTimeout)
 		if e < 0 || d < 0 {
 			return nil, false
 		}

@@ -35,8 +35,8 @@ func TestBootFailureGolden(t *testing.T) {
 			w := &consoleWatch{path: log, seeded: true, now: func() time.Time { return now }}
 			var f *BootFailure
 			found := false
-			// Pieces of 37 bytes, or a hundred pieces of a long console.
-			step := max(37, len(data)/100)
+			// Pieces of 37 bytes, or some thirty pieces of a long console.
+			step := max(37, len(data)/30)
 			for i := 0; i < len(data) && !found; i += step {
 				appendFile(t, log, data[i:min(i+step, len(data))])
 				f, found = w.check()
@@ -109,6 +109,7 @@ func TestWatchBoot(t *testing.T) {
 		t.Errorf("BootFailed = %v", f)
 	}
 
+	g.consoleFrom = g.consoleSize() // a boot with nothing on its console yet
 	watched, stop = g.WatchBoot(context.Background())
 	stop()
 	if watched.Err() == nil || BootFailed(watched) != nil {
