@@ -54,12 +54,14 @@ func parseIdentity(stdout string) (Identity, error) {
 // SecondBootName is the name the second-boot check reports under.
 const SecondBootName = "second_boot"
 
+const secondBootDescription = "after a reboot the system runs again, with the same hostname, machine-id and SSH host keys"
+
 // SecondBootCheck judges a guest after its reboot against what it was
 // before: the system reaches running with no failed units, and hostname,
 // machine-id and host keys are unchanged.
 func SecondBootCheck(before Identity, s Settings) Check {
 	return &secondBootCheck{
-		Meta:   Meta{Type: builtinType, Name: SecondBootName, Description: "after a reboot the system runs again, with the same hostname, machine-id and SSH host keys", Timeout: bootBudget(s)},
+		Meta:   Meta{Type: builtinType, Name: SecondBootName, Description: secondBootDescription, Timeout: bootBudget(s)},
 		before: before,
 	}
 }
@@ -69,7 +71,7 @@ func SecondBootCheck(before Identity, s Settings) Check {
 func SecondBootFailed(err error, d time.Duration) Result {
 	return Result{
 		Type: builtinType, Name: SecondBootName,
-		Description: "after a reboot the system runs again, with the same hostname, machine-id and SSH host keys",
+		Description: secondBootDescription,
 		Status:      StatusFail,
 		Message:     "the guest did not come back after its reboot: " + err.Error(),
 		Duration:    d,

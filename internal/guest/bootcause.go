@@ -26,11 +26,25 @@ func (f *BootFailure) Error() string {
 // bootCause is one pattern of a failed boot. Detect looks at the console
 // lines of one boot, cleaned, oldest first, and returns the failure and
 // true when its pattern is there. A cause that may still mend itself
-// counts only once it has shown for settle.
+// counts only once it has shown for settle; one that only keeps out a
+// guest whose login depends on our cloud-init seed needs the seed.
 type bootCause struct {
-	name   string
-	settle time.Duration
-	detect func(lines []string) (*BootFailure, bool)
+	name      string
+	settle    time.Duration
+	needsSeed bool
+	detect    func(lines []string) (*BootFailure, bool)
+}
+
+// lineCause detects a cause one console line shows: the line find picks
+// among those re matches, its submatches making the cause.
+func lineCause(find func([]string, *regexp.Regexp) (int, []string), re *regexp.Regexp, cause func(m []string) string, fix string) func([]string) (*BootFailure, bool) {
+	return func(lines []string) (*BootFailure, bool) {
+		i, m := find(lines, re)
+		if i < 0 {
+			return nil, false
+		}
+		return &BootFailure{Cause: cause(m), Line: lines[i], Fix: fix}, true
+	}
 }
 
 // sshdRestartSettle is how long a failed SSH server may take to be
@@ -55,41 +69,19 @@ var (
 // so a cause that brings on another comes before it (glibc refusing the
 // CPU panics the kernel; dracut giving up enters emergency mode).
 var bootCauses = []bootCause{
-	{"cpu level", 0, func(lines []string) (*BootFailure, bool) {
-		i, m := lastMatch(lines, cpuLevel)
-		if i < 0 {
-			return nil, false
-		}
-		return &BootFailure{
-			Cause: "the virtual CPU lacks " + m[1] + ", which this release's programs are built for",
-			Line:  lines[i],
-			Fix: "CentOS Stream 9 needs x86-64-v2 and Stream 10 x86-64-v3: with KVM set cpu_model = \"host-passthrough\"; " +
-				"without it a model that has the level, such as \"Haswell-v4\" for v3, or \"max\"",
-		}, true
-	}},
-	{"no root file system", 0, func(lines []string) (*BootFailure, bool) {
-		i, m := firstMatch(lines, noRootFS)
-		if i < 0 {
-			return nil, false
-		}
-		return &BootFailure{
-			Cause: "kernel panic: " + m[1],
-			Line:  lines[i],
-			Fix:   "The kernel found no root file system: check root= on the kernel command line and that the initramfs has the disk's driver (virtio_blk); rebuild it with `dracut --regenerate-all --force` in the image",
-		}, true
-	}},
-	{"kernel panic", 0, func(lines []string) (*BootFailure, bool) {
-		i, m := firstMatch(lines, kernelPanic)
-		if i < 0 {
-			return nil, false
-		}
-		return &BootFailure{
-			Cause: "kernel panic: " + m[1],
-			Line:  lines[i],
-			Fix:   "Read the lines before the panic in the console log for what the kernel was doing",
-		}, true
-	}},
-	{"dracut timeout", 0, func(lines []string) (*BootFailure, bool) {
+	{name: "cpu level", detect: lineCause(lastMatch, cpuLevel,
+		func(m []string) string {
+			return "the virtual CPU lacks " + m[1] + ", which this release's programs are built for"
+		},
+		"CentOS Stream 9 needs x86-64-v2 and Stream 10 x86-64-v3: with KVM set cpu_model = \"host-passthrough\"; "+
+			"without it a model that has the level, such as \"Haswell-v4\" for v3, or \"max\"")},
+	{name: "no root file system", detect: lineCause(firstMatch, noRootFS,
+		func(m []string) string { return "kernel panic: " + m[1] },
+		"The kernel found no root file system: check root= on the kernel command line and that the initramfs has the disk's driver (virtio_blk); rebuild it with `dracut --regenerate-all --force` in the image")},
+	{name: "kernel panic", detect: lineCause(firstMatch, kernelPanic,
+		func(m []string) string { return "kernel panic: " + m[1] },
+		"Read the lines before the panic in the console log for what the kernel was doing")},
+	{name: "dracut timeout", detect: func(lines []string) (*BootFailure, bool) {
 		e, _ := lastMatch(lines, emergency)
 		d, _ := lastMatch(lines, dracutTimeout)
 		if e < 0 || d < 0 {
@@ -105,7 +97,7 @@ var bootCauses = []bootCause{
 			Fix:   "The initramfs did not find the root disk: check root= (and rd.lvm.lv=) on the kernel command line against the disk's labels and UUIDs, and that the initramfs has the disk's driver (virtio_blk)",
 		}, true
 	}},
-	{"emergency mode", 0, func(lines []string) (*BootFailure, bool) {
+	{name: "emergency mode", detect: func(lines []string) (*BootFailure, bool) {
 		e, m := lastMatch(lines, emergency)
 		if e < 0 {
 			return nil, false
@@ -142,18 +134,12 @@ var bootCauses = []bootCause{
 		}
 		return f, true
 	}},
-	{"no datasource", 0, func(lines []string) (*BootFailure, bool) {
-		i, _ := lastMatch(lines, noDatasource)
-		if i < 0 {
-			return nil, false
-		}
-		return &BootFailure{
-			Cause: "cloud-init found no datasource, so it made no account and installed no SSH key",
-			Line:  lines[i],
-			Fix:   "The guest did not see its NoCloud seed (a cdrom labelled cidata): check that the image's initramfs and kernel have the cdrom drivers (sr_mod, isofs), and that its cloud.cfg datasource_list includes NoCloud",
-		}, true
-	}},
-	{"sshd not started", sshdRestartSettle, func(lines []string) (*BootFailure, bool) {
+	{name: "no datasource", needsSeed: true, detect: lineCause(lastMatch, noDatasource,
+		func([]string) string {
+			return "cloud-init found no datasource, so it made no account and installed no SSH key"
+		},
+		"The guest did not see its NoCloud seed (a cdrom labelled cidata): check that the image's initramfs and kernel have the cdrom drivers (sr_mod, isofs), and that its cloud.cfg datasource_list includes NoCloud")},
+	{name: "sshd not started", settle: sshdRestartSettle, detect: func(lines []string) (*BootFailure, bool) {
 		// Failed, and not started since: systemd may restart it.
 		i, _ := lastMatch(lines, sshdFailed)
 		if i < 0 {
@@ -177,7 +163,7 @@ var bootCauses = []bootCause{
 // datasource does not keep anyone out.
 func FindBootFailure(lines []string, seeded bool) (f *BootFailure, settle time.Duration, ok bool) {
 	for _, c := range bootCauses {
-		if c.name == "no datasource" && !seeded {
+		if c.needsSeed && !seeded {
 			continue
 		}
 		if f, ok := c.detect(lines); ok {

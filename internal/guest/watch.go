@@ -36,11 +36,8 @@ var loginPrompt = regexp.MustCompile(`^\S+ login:( |$)`)
 // the watch, and must be called.
 func (g *Guest) WatchBoot(ctx context.Context) (watched context.Context, stop func()) {
 	watched, cancel := context.WithCancelCause(ctx)
-	var offset int64
-	if g.rebooted {
-		offset = g.consoleFrom
-	}
-	w := &consoleWatch{path: g.ConsoleLog, offset: offset, seeded: g.Seeded}
+	// consoleFrom is 0 until a reboot.
+	w := &consoleWatch{path: g.ConsoleLog, offset: g.consoleFrom, seeded: g.Seeded}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -108,16 +105,18 @@ type consoleWatch struct {
 	// prompted is when a login prompt first showed, and prompt the line.
 	prompted time.Time
 	prompt   string
-	// seen is when each failure that must settle first showed.
-	seen map[string]time.Time
-	now  func() time.Time
+	// pending is the cause of a failure that must settle first, and
+	// pendingSince when it showed.
+	pending      string
+	pendingSince time.Time
+	now          func() time.Time
 }
 
 // check reads what was added since the last call and looks for a failure.
 func (w *consoleWatch) check() (*BootFailure, bool) {
 	data, err := readFrom(w.path, w.offset)
 	if err != nil && !os.IsNotExist(err) || len(data) == 0 {
-		if len(w.seen) > 0 {
+		if w.pending != "" {
 			return w.settled() // a failure waiting out its settle time
 		}
 		return nil, false
@@ -145,19 +144,17 @@ func (w *consoleWatch) check() (*BootFailure, bool) {
 func (w *consoleWatch) settled() (*BootFailure, bool) {
 	f, settle, ok := FindBootFailure(w.lines, w.seeded)
 	if !ok {
-		w.seen = nil
+		w.pending = ""
 		return nil, false
 	}
 	if settle == 0 {
 		return f, true
 	}
-	now := w.clock()
-	first, ok := w.seen[f.Cause]
-	if !ok {
-		w.seen = map[string]time.Time{f.Cause: now}
+	if w.pending != f.Cause {
+		w.pending, w.pendingSince = f.Cause, w.clock()
 		return nil, false
 	}
-	return f, now.Sub(first) >= settle
+	return f, w.clock().Sub(w.pendingSince) >= settle
 }
 
 func (w *consoleWatch) clock() time.Time {
@@ -174,7 +171,7 @@ func (w *consoleWatch) notePrompt(lines []string) {
 	}
 	for _, l := range lines {
 		if loginPrompt.MatchString(l) {
-			w.prompted, w.prompt = time.Now(), l
+			w.prompted, w.prompt = w.clock(), l
 			return
 		}
 	}

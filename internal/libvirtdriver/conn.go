@@ -494,14 +494,7 @@ func (c *Conn) waitStopped(ctx context.Context, name string) error {
 	}
 	defer dom.Free()
 	stopped := make(chan struct{}, 1)
-	id, err := lc.DomainEventLifecycleRegister(dom, func(_ *libvirt.Connect, _ *libvirt.Domain, ev *libvirt.DomainEventLifecycle) {
-		if ev.Event == libvirt.DOMAIN_EVENT_STOPPED || ev.Event == libvirt.DOMAIN_EVENT_UNDEFINED {
-			select {
-			case stopped <- struct{}{}:
-			default:
-			}
-		}
-	})
+	id, err := watchStopped(lc, dom, stopped)
 	if err != nil {
 		return c.lost(closed, fmt.Errorf("watch domain %q: %w", name, clean(err)))
 	}
@@ -554,23 +547,13 @@ func (c *Conn) RebootDomain(ctx context.Context, name string) error {
 	defer dom.Free()
 	reset := make(chan struct{}, 1)
 	stopped := make(chan struct{}, 1)
-	notify := func(ch chan struct{}) {
-		select {
-		case ch <- struct{}{}:
-		default:
-		}
-	}
 	// Watched before asking, so an event in between is not missed.
 	rid, err := lc.DomainEventRebootRegister(dom, func(*libvirt.Connect, *libvirt.Domain) { notify(reset) })
 	if err != nil {
 		return fmt.Errorf("watch domain %q for its reboot: %w", name, clean(err))
 	}
 	defer lc.DomainEventDeregister(rid)
-	lid, err := lc.DomainEventLifecycleRegister(dom, func(_ *libvirt.Connect, _ *libvirt.Domain, ev *libvirt.DomainEventLifecycle) {
-		if ev.Event == libvirt.DOMAIN_EVENT_STOPPED || ev.Event == libvirt.DOMAIN_EVENT_UNDEFINED {
-			notify(stopped)
-		}
-	})
+	lid, err := watchStopped(lc, dom, stopped)
 	if err != nil {
 		return fmt.Errorf("watch domain %q for its reboot: %w", name, clean(err))
 	}
@@ -587,6 +570,24 @@ func (c *Conn) RebootDomain(ctx context.Context, name string) error {
 		return fmt.Errorf("wait for domain %q to reboot: %w", name, ErrConnectionLost)
 	case <-ctx.Done():
 		return fmt.Errorf("wait for domain %q to reboot: %w", name, ctx.Err())
+	}
+}
+
+// watchStopped signals on ch when libvirt reports the domain stopped or
+// undefined; deregister the returned callback id when done.
+func watchStopped(lc *libvirt.Connect, dom *libvirt.Domain, ch chan struct{}) (int, error) {
+	return lc.DomainEventLifecycleRegister(dom, func(_ *libvirt.Connect, _ *libvirt.Domain, ev *libvirt.DomainEventLifecycle) {
+		if ev.Event == libvirt.DOMAIN_EVENT_STOPPED || ev.Event == libvirt.DOMAIN_EVENT_UNDEFINED {
+			notify(ch)
+		}
+	})
+}
+
+// notify signals ch without waiting: one pending signal is enough.
+func notify(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }
 
