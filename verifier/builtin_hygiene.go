@@ -261,7 +261,13 @@ type noAVCDenialsCheck struct{ Meta }
 
 // avcDenialsCommand prefers the audit log and falls back to the journal
 // where auditd is not installed; the first line says which was read.
-const avcDenialsCommand = "if command -v ausearch >/dev/null 2>&1; then echo ausearch; ausearch -m AVC,USER_AVC -ts boot 2>&1; " +
+// --input-logs: without it ausearch reads its standard input whenever
+// that is not a terminal, as over SSH, and finds nothing there. Denials
+// logged before auditd started went to the kernel log only, which
+// follows the marker.
+const avcDenialsCommand = "if command -v ausearch >/dev/null 2>&1; then echo ausearch; " +
+	"ausearch --input-logs -m AVC,USER_AVC -ts boot 2>&1; echo " + outputMarker + "; " +
+	"journalctl -k -b -q --no-pager 2>&1 | grep -E 'avc: +denied'; " +
 	"else echo journal; journalctl -b -q --no-pager 2>&1 | grep -E 'avc: +denied'; fi; true"
 
 // Evaluate skips guests without SELinux, then searches for denials.
@@ -282,20 +288,67 @@ func (c *noAVCDenialsCheck) Evaluate(ctx context.Context, g *Guest) Verdict {
 
 func judgeAVCDenials(stdout string) Verdict {
 	source, out, _ := strings.Cut(stdout, "\n")
+	audit, kernel, _ := strings.Cut(out, outputMarker+"\n")
 	var denials []string
-	for _, line := range strings.Split(out, "\n") {
+	for _, line := range strings.Split(audit+"\n"+kernel, "\n") {
 		if strings.Contains(line, "avc:") && strings.Contains(line, "denied") {
 			denials = append(denials, strings.TrimSpace(line))
 		}
 	}
 	switch {
 	case len(denials) > 0:
-		return Failf("expected no AVC denials since boot, got %d, first: %s", len(denials), abbreviate(denials[0]))
-	case source == "ausearch" && strings.TrimSpace(out) != "" &&
-		!strings.Contains(out, "<no matches>") && !strings.Contains(out, "type="):
+		return Failf("expected no AVC denials since boot, got %d, first: %s; "+
+			"a file with a wrong label is the usual cause: restorecon -Rv the path, or relabel the image",
+			len(denials), describeDenial(denials[0]))
+	case source == "ausearch" && strings.TrimSpace(audit) != "" &&
+		!strings.Contains(audit, "<no matches>") && !strings.Contains(audit, "type="):
 		// ausearch printed something that is neither a denial nor
 		// "<no matches>": most likely it could not read the audit log.
-		return Errorf("ausearch: %s", firstLine(out))
+		return Errorf("ausearch: %s", firstLine(audit))
 	}
 	return Pass()
+}
+
+// avcField finds one key=value of an AVC record; values may be quoted.
+var avcField = regexp.MustCompile(`\b(comm|name|path|scontext|tcontext|tclass|permissive)=("[^"]*"|\S+)`)
+
+// avcPermissions is the denied permissions' list: "{ read write }".
+var avcPermissions = regexp.MustCompile(`denied\s+\{([^}]*)\}`)
+
+// describeDenial says who was denied what on which object: "sshd (sshd_t)
+// denied read on file motd (auditd_log_t)", with ", permissive" when the
+// access went through anyway. A line it cannot read is shown as it is.
+func describeDenial(line string) string {
+	f := map[string]string{}
+	for _, m := range avcField.FindAllStringSubmatch(line, -1) {
+		if _, seen := f[m[1]]; !seen {
+			f[m[1]] = strings.Trim(m[2], `"`)
+		}
+	}
+	perms := avcPermissions.FindStringSubmatch(line)
+	if perms == nil || f["scontext"] == "" || f["tcontext"] == "" {
+		return abbreviate(line)
+	}
+	object := f["path"] // the whole path where the record has it
+	if object == "" {
+		object = f["name"]
+	}
+	if object != "" {
+		object += " "
+	}
+	d := fmt.Sprintf("%s (%s) denied %s on %s %s(%s)", f["comm"], contextType(f["scontext"]),
+		strings.Join(strings.Fields(perms[1]), " "), f["tclass"], object, contextType(f["tcontext"]))
+	if f["permissive"] == "1" {
+		d += ", permissive"
+	}
+	return strings.TrimSpace(d)
+}
+
+// contextType is the type of an SELinux context user:role:type:level.
+func contextType(ctx string) string {
+	parts := strings.Split(ctx, ":")
+	if len(parts) < 3 {
+		return ctx
+	}
+	return parts[2]
 }

@@ -420,9 +420,15 @@ func TestNoShellHistory(t *testing.T) {
 	})
 }
 
+// avcDenialsCmd reads the audit log (--input-logs: over SSH ausearch
+// would read its empty standard input instead) and the kernel's, which
+// alone has the denials of the boot before auditd started.
+const avcDenialsCmd = "if command -v ausearch >/dev/null 2>&1; then echo ausearch; " +
+	"ausearch --input-logs -m AVC,USER_AVC -ts boot 2>&1; echo @@verifier@@; " +
+	"journalctl -k -b -q --no-pager 2>&1 | grep -E 'avc: +denied'; " +
+	"else echo journal; journalctl -b -q --no-pager 2>&1 | grep -E 'avc: +denied'; fi; true"
+
 func TestNoAVCDenials(t *testing.T) {
-	const search = "if command -v ausearch >/dev/null 2>&1; then echo ausearch; ausearch -m AVC,USER_AVC -ts boot 2>&1; " +
-		"else echo journal; journalctl -b -q --no-pager 2>&1 | grep -E 'avc: +denied'; fi; true"
 	enforcing := out("Enforcing\n")
 	runBuiltinCases(t, "no_avc_denials", []builtinCase{
 		{
@@ -433,26 +439,40 @@ func TestNoAVCDenials(t *testing.T) {
 		},
 		{
 			name:      "no denials",
-			responses: map[string]verifier.ExecResult{getenforceCmd: enforcing, search: out("ausearch\n<no matches>\n")},
+			responses: map[string]verifier.ExecResult{getenforceCmd: enforcing, avcDenialsCmd: out("ausearch\n<no matches>\n@@verifier@@\n")},
 			status:    verifier.StatusPass,
 		},
 		{
 			name: "denial in the audit log",
-			responses: map[string]verifier.ExecResult{getenforceCmd: enforcing, search: out("ausearch\n----\ntime->Tue Nov 14 22:13:30 2023\n" +
-				`type=AVC msg=audit(1700000010.123:99): avc:  denied  { read } for  pid=812 comm="httpd" name="index.html" scontext=system_u:system_r:httpd_t:s0 tcontext=unconfined_u:object_r:user_home_t:s0 tclass=file permissive=0` + "\n")},
+			responses: map[string]verifier.ExecResult{getenforceCmd: enforcing, avcDenialsCmd: out("ausearch\n----\ntime->Tue Nov 14 22:13:30 2023\n" +
+				`type=AVC msg=audit(1700000010.123:99): avc:  denied  { read } for  pid=812 comm="httpd" name="index.html" scontext=system_u:system_r:httpd_t:s0 tcontext=unconfined_u:object_r:user_home_t:s0 tclass=file permissive=0` + "\n@@verifier@@\n")},
 			status:  verifier.StatusFail,
-			message: "expected no AVC denials since boot, got 1, first: type=AVC",
+			message: "expected no AVC denials since boot, got 1, first: httpd (httpd_t) denied read on file index.html (user_home_t); a file with a wrong label",
 		},
 		{
-			name: "denial in the journal",
-			responses: map[string]verifier.ExecResult{getenforceCmd: out("Permissive\n"), search: out("journal\n" +
+			name: "denial before auditd started, in the kernel log only",
+			responses: map[string]verifier.ExecResult{getenforceCmd: enforcing, avcDenialsCmd: out("ausearch\n<no matches>\n@@verifier@@\n" +
+				`Dec 02 12:16:04 localhost kernel: audit: type=1400 audit(1796213764.000:4): avc:  denied  { write } for  pid=175 comm="mkdir" name="/" dev="tmpfs" ino=1 scontext=system_u:system_r:systemd_generator_t:s0 tcontext=system_u:object_r:var_run_t:s0 tclass=dir permissive=0` + "\n")},
+			status:  verifier.StatusFail,
+			message: "got 1, first: mkdir (systemd_generator_t) denied write on dir / (var_run_t);",
+		},
+		{
+			name: "a D-Bus denial names no command",
+			responses: map[string]verifier.ExecResult{getenforceCmd: enforcing, avcDenialsCmd: out("ausearch\n" +
+				`type=USER_AVC msg=audit(1796213770.1:20): pid=1 uid=100 auid=4294967295 ses=4294967295 subj=system_u:system_r:system_dbusd_t:s0 msg='avc:  denied  { send_msg } for msgtype=method_call interface=org.freedesktop.PolicyKit1.Authority member=CheckAuthorization dest=org.freedesktop.PolicyKit1 spid=309 tpid=315 scontext=system_u:system_r:systemd_hostnamed_t:s0 tcontext=system_u:object_r:policykit_t:s0 tclass=dbus permissive=0 exe="/usr/bin/dbus-daemon"'` + "\n@@verifier@@\n")},
+			status:  verifier.StatusFail,
+			message: "first: (systemd_hostnamed_t) denied send_msg on dbus (policykit_t);",
+		},
+		{
+			name: "denial in the journal, no auditd",
+			responses: map[string]verifier.ExecResult{getenforceCmd: out("Permissive\n"), avcDenialsCmd: out("journal\n" +
 				`Nov 14 22:13:30 host kernel: audit: type=1400 audit(1700000010.123:99): avc:  denied  { read } for pid=812` + "\n")},
 			status:  verifier.StatusFail,
 			message: "got 1, first: Nov 14 22:13:30 host kernel",
 		},
 		{
 			name:      "audit log unreadable",
-			responses: map[string]verifier.ExecResult{getenforceCmd: enforcing, search: out("ausearch\nError opening config file (Permission denied)\n")},
+			responses: map[string]verifier.ExecResult{getenforceCmd: enforcing, avcDenialsCmd: out("ausearch\nError opening config file (Permission denied)\n@@verifier@@\n")},
 			status:    verifier.StatusError,
 			message:   "ausearch: Error opening config file (Permission denied)",
 		},

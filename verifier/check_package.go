@@ -96,10 +96,10 @@ func (c *PackageCheck) Evaluate(ctx context.Context, g *Guest) Verdict {
 	if err != nil {
 		return Errorf("%v", err)
 	}
-	return c.judge(versions)
+	return c.judge(pm, versions)
 }
 
-func (c *PackageCheck) judge(versions []string) Verdict {
+func (c *PackageCheck) judge(pm PackageManager, versions []string) Verdict {
 	switch {
 	case !c.Installed && len(versions) > 0:
 		return Failf("expected not installed, got installed %s", strings.Join(versions, ", "))
@@ -111,7 +111,7 @@ func (c *PackageCheck) judge(versions []string) Verdict {
 		return Pass()
 	}
 	for _, v := range versions {
-		if c.Version.Allows(v) {
+		if c.Version.Allows(pm, v) {
 			return Pass()
 		}
 	}

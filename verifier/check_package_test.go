@@ -83,6 +83,23 @@ func TestPackageCheck(t *testing.T) {
 			status:    verifier.StatusPass,
 		},
 		{
+			name: "rpm leaves the release out when the constraint does",
+			src: `check "package" "openssh-server" {
+  version = "<= 1:8.9p1"
+}`,
+			responses: rpm(out("1:8.9p1-3.el9\n")),
+			status:    verifier.StatusPass,
+		},
+		{
+			name: "dpkg compares the revision even when the constraint has none",
+			src: `check "package" "openssh-server" {
+  version = "<= 1:8.9p1"
+}`,
+			responses: dpkg(out("ii |1:8.9p1-3ubuntu0.6\n")),
+			status:    verifier.StatusFail,
+			message:   "expected version <= 1:8.9p1, got 1:8.9p1-3ubuntu0.6",
+		},
+		{
 			name:      "dpkg removed with config left is not installed",
 			src:       `check "package" "openssh-server" {}`,
 			responses: dpkg(out("rc |1:8.9p1-3ubuntu0.6\n")),

@@ -205,6 +205,11 @@ func TestParseMalformed(t *testing.T) {
 			want: []wantDiag{{"spec.hcl:1:35", `attribute "version": unknown operator "~>"`}},
 		},
 		{
+			name: "version constraint with an empty release",
+			src:  `check "package" "vim" { version = ">= 9.0-" }`,
+			want: []wantDiag{{"spec.hcl:1:35", `attribute "version": empty release in "9.0-" of ">= 9.0-": write it after the hyphen, as in "2.0-1", or leave the hyphen out`}},
+		},
+		{
 			name: "parallel above the bound",
 			src:  `settings { parallel = 32 }`,
 			want: []wantDiag{{"spec.hcl:1:23", `settings: attribute "parallel": expected 1 to 16, got 32`}},

@@ -42,136 +42,6 @@ func (v Version) String() string {
 	return s
 }
 
-// compareTo orders installed against the wanted version w. Parts w leaves
-// out are not compared, so "8.7" matches any epoch and release of 8.7; that
-// is what a spec author writing ">= 8.7" means.
-func (w Version) compareTo(installed Version) int {
-	if w.Epoch != "" {
-		if c := compareSegments(epochOrZero(installed.Epoch), w.Epoch); c != 0 {
-			return c
-		}
-	}
-	if c := CompareVersions(installed.Version, w.Version); c != 0 {
-		return c
-	}
-	if w.Release != "" {
-		return CompareVersions(installed.Release, w.Release)
-	}
-	return 0
-}
-
-func epochOrZero(e string) string {
-	if e == "" {
-		return "0"
-	}
-	return e
-}
-
-// CompareVersions compares two version strings (without epoch or release)
-// the way rpmvercmp does and returns -1, 0 or 1. Alphanumeric runs are
-// compared in turn, numbers numerically and letters lexically; a number is
-// newer than letters; "~" sorts before anything, even the end of the string
-// (1.0~rc1 < 1.0), and "^" sorts after the end but before anything else
-// (1.0 < 1.0^git1 < 1.0.1). Other punctuation only separates runs. Debian
-// versions order the same way in all but exotic cases.
-func CompareVersions(a, b string) int {
-	if a == b {
-		return 0
-	}
-	for a != "" || b != "" {
-		a = strings.TrimLeftFunc(a, isSeparator)
-		b = strings.TrimLeftFunc(b, isSeparator)
-
-		if strings.HasPrefix(a, "~") || strings.HasPrefix(b, "~") {
-			if !strings.HasPrefix(a, "~") {
-				return 1
-			}
-			if !strings.HasPrefix(b, "~") {
-				return -1
-			}
-			a, b = a[1:], b[1:]
-			continue
-		}
-		if strings.HasPrefix(a, "^") || strings.HasPrefix(b, "^") {
-			switch {
-			case a == "":
-				return -1
-			case b == "":
-				return 1
-			case !strings.HasPrefix(a, "^"):
-				return 1
-			case !strings.HasPrefix(b, "^"):
-				return -1
-			}
-			a, b = a[1:], b[1:]
-			continue
-		}
-		if a == "" || b == "" {
-			break
-		}
-
-		numeric := isDigit(rune(a[0]))
-		segA, restA := splitRun(a, numeric)
-		segB, restB := splitRun(b, numeric)
-		if segB == "" {
-			// Different kinds of run: numbers are newer than letters.
-			if numeric {
-				return 1
-			}
-			return -1
-		}
-		var c int
-		if numeric {
-			c = compareSegments(segA, segB)
-		} else {
-			c = strings.Compare(segA, segB)
-		}
-		if c != 0 {
-			return c
-		}
-		a, b = restA, restB
-	}
-	switch {
-	case a == "" && b == "":
-		return 0
-	case a == "":
-		return -1
-	default:
-		return 1
-	}
-}
-
-// compareSegments compares two digit runs numerically without overflowing.
-func compareSegments(a, b string) int {
-	a = strings.TrimLeft(a, "0")
-	b = strings.TrimLeft(b, "0")
-	if len(a) != len(b) {
-		if len(a) < len(b) {
-			return -1
-		}
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
-func splitRun(s string, numeric bool) (run, rest string) {
-	i := 0
-	for i < len(s) {
-		r := rune(s[i])
-		if numeric && !isDigit(r) || !numeric && !isLetter(r) {
-			break
-		}
-		i++
-	}
-	return s[:i], s[i:]
-}
-
-func isDigit(r rune) bool  { return r >= '0' && r <= '9' }
-func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
-func isSeparator(r rune) bool {
-	return !isDigit(r) && !isLetter(r) && r != '~' && r != '^'
-}
-
 // VersionConstraint is a list of comparisons that must all hold, written
 // like ">= 8.7, < 9" or "= 1.2.3-4.el9". A bare version means "=".
 type VersionConstraint struct {
@@ -205,16 +75,39 @@ func ParseVersionConstraint(s string) (VersionConstraint, error) {
 		if ver == "" || strings.ContainsAny(ver, " \t") {
 			return VersionConstraint{}, fmt.Errorf("expected a version after %q in %q", op, s)
 		}
-		vc.Terms = append(vc.Terms, VersionTerm{Op: op, Version: ParseVersion(ver)})
+		v, err := parseConstraintVersion(ver, s)
+		if err != nil {
+			return VersionConstraint{}, err
+		}
+		vc.Terms = append(vc.Terms, VersionTerm{Op: op, Version: v})
 	}
 	return vc, nil
 }
 
-// Allows reports whether installed satisfies every term.
-func (vc VersionConstraint) Allows(installed string) bool {
+// parseConstraintVersion is ParseVersion for a version a spec author wrote,
+// refusing the empty epoch, version or release that a stray ":" or "-"
+// leaves: rpm and dpkg read those differently (or not at all), so no answer
+// would be the package manager's.
+func parseConstraintVersion(s, constraint string) (Version, error) {
+	if strings.HasPrefix(s, ":") {
+		return Version{}, fmt.Errorf("empty epoch in %q of %q: write it before the colon, as in \"1:2.0\", or leave the colon out", s, constraint)
+	}
+	if strings.HasSuffix(s, "-") {
+		return Version{}, fmt.Errorf("empty release in %q of %q: write it after the hyphen, as in \"2.0-1\", or leave the hyphen out", s, constraint)
+	}
+	v := ParseVersion(s)
+	if v.Version == "" {
+		return Version{}, fmt.Errorf("empty version in %q of %q: write it between the epoch's colon and the release's hyphen, as in \"1:2.0-1\"", s, constraint)
+	}
+	return v, nil
+}
+
+// Allows reports whether installed satisfies every term, with versions
+// ordered as pm orders them (see CompareVersions).
+func (vc VersionConstraint) Allows(pm PackageManager, installed string) bool {
 	iv := ParseVersion(installed)
 	for _, t := range vc.Terms {
-		c := t.Version.compareTo(iv)
+		c := compareParsed(pm, iv, t.Version)
 		ok := false
 		switch t.Op {
 		case "=":

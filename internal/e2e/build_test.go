@@ -105,9 +105,10 @@ check "package" "openssh-server" { installed = true }
 check "user" "cloud-user" { exists = false }
 `
 
-// pipelineRun is one run of pipelineTemplate and what the world looked
-// like around it.
+// pipelineRun is one run of a pipeline template and what the world
+// looked like around it.
 type pipelineRun struct {
+	name         string // the source's: the artifact is output-<name>/<name>.qcow2
 	dir, tmp     string
 	out          string
 	code         int
@@ -118,51 +119,78 @@ type pipelineRun struct {
 }
 
 // image is the verified artifact.
-func (p *pipelineRun) image() string { return filepath.Join(p.dir, "output-standin", "standin.qcow2") }
+func (p *pipelineRun) image() string {
+	return filepath.Join(p.dir, "output-"+p.name, p.name+".qcow2")
+}
 
-// pipeline is the one pipeline run of the whole test run: the build costs
-// minutes, and most tests need only a clean artifact, not a build of
-// their own.
-var pipeline struct {
+// pipelines are the pipeline runs of the whole test run, one per name:
+// a build costs minutes, and most tests need only a clean artifact, not
+// a build of their own.
+var pipelines struct {
+	mu   sync.Mutex
+	runs map[string]*sharedRun
+}
+
+type sharedRun struct {
 	once sync.Once
 	run  *pipelineRun
 	err  error
 }
 
-// standinPipeline runs pipelineTemplate the first time it is called and
-// returns that run ever after. TestBuildAndVerifyStandIn proves it;
-// artifactCopy hands its image to other tests.
+// sharedPipeline runs packer init and build in a directory holding files
+// (the template among them) the first time it is called for name, and
+// returns that run ever after. source is the image the build starts
+// from, which must not change.
+func sharedPipeline(t *testing.T, w *world, name, source string, files map[string]string) *pipelineRun {
+	t.Helper()
+	pipelines.mu.Lock()
+	if pipelines.runs == nil {
+		pipelines.runs = map[string]*sharedRun{}
+	}
+	r := pipelines.runs[name]
+	if r == nil {
+		r = &sharedRun{}
+		pipelines.runs[name] = r
+	}
+	pipelines.mu.Unlock()
+	r.once.Do(func() { r.run, r.err = runPipeline(t, w, name, source, files) })
+	if r.err != nil {
+		t.Fatalf("the %s pipeline could not run: %v", name, r.err)
+	}
+	return r.run
+}
+
+func runPipeline(t *testing.T, w *world, name, source string, files map[string]string) (*pipelineRun, error) {
+	dir, err := os.MkdirTemp("/var/tmp", "packer-centos-e2e-"+name+"-")
+	if err != nil {
+		return nil, err
+	}
+	os.Chmod(dir, 0o755)
+	p := &pipelineRun{name: name, dir: dir, tmp: filepath.Join(dir, "tmp")}
+	if err := os.Mkdir(p.tmp, 0o755); err != nil {
+		return p, err
+	}
+	for file, text := range files {
+		writeFile(t, filepath.Join(dir, file), text)
+	}
+	p.sourceBefore = fileSHA256(t, source)
+	p.before = takeSnapshot(t, w, p.tmp)
+	if out, code := w.packerRun(t, dir, p.tmp, time.Minute, "init", "."); code != 0 {
+		return p, fmt.Errorf("packer init failed (%d):\n%s", code, out)
+	}
+	start := time.Now()
+	p.out, p.code = w.packerRun(t, dir, p.tmp, 10*time.Minute, "build", ".")
+	p.took = time.Since(start)
+	p.after = takeSnapshot(t, w, p.tmp)
+	return p, nil
+}
+
+// standinPipeline is pipelineTemplate's run. TestBuildAndVerifyStandIn
+// proves it; artifactCopy hands its image to other tests.
 func standinPipeline(t *testing.T, w *world) *pipelineRun {
 	t.Helper()
-	pipeline.once.Do(func() {
-		dir, err := os.MkdirTemp("/var/tmp", "packer-centos-e2e-pipeline-")
-		if err != nil {
-			pipeline.err = err
-			return
-		}
-		os.Chmod(dir, 0o755)
-		p := &pipelineRun{dir: dir, tmp: filepath.Join(dir, "tmp")}
-		pipeline.run = p
-		if pipeline.err = os.Mkdir(p.tmp, 0o755); pipeline.err != nil {
-			return
-		}
-		writeFile(t, filepath.Join(dir, "verify.hcl"), pipelineSpec)
-		writeFile(t, filepath.Join(dir, "build.pkr.hcl"), pipelineTemplate(w))
-		p.sourceBefore = fileSHA256(t, w.image)
-		p.before = takeSnapshot(t, w, p.tmp)
-		if out, code := w.packerRun(t, dir, p.tmp, time.Minute, "init", "."); code != 0 {
-			pipeline.err = fmt.Errorf("packer init failed (%d):\n%s", code, out)
-			return
-		}
-		start := time.Now()
-		p.out, p.code = w.packerRun(t, dir, p.tmp, 10*time.Minute, "build", ".")
-		p.took = time.Since(start)
-		p.after = takeSnapshot(t, w, p.tmp)
-	})
-	if pipeline.err != nil {
-		t.Fatalf("the stand-in pipeline could not run: %v", pipeline.err)
-	}
-	return pipeline.run
+	return sharedPipeline(t, w, "standin", w.image,
+		map[string]string{"verify.hcl": pipelineSpec, "build.pkr.hcl": pipelineTemplate(w)})
 }
 
 // artifactCopy is a copy, in the test's own directory, of the image the
@@ -170,9 +198,14 @@ func standinPipeline(t *testing.T, w *world) *pipelineRun {
 // artifact.
 func artifactCopy(t *testing.T, w *world, dir string) string {
 	t.Helper()
-	p := standinPipeline(t, w)
+	return copyArtifact(t, standinPipeline(t, w), dir)
+}
+
+// copyArtifact copies p's verified image into dir.
+func copyArtifact(t *testing.T, p *pipelineRun, dir string) string {
+	t.Helper()
 	if p.code != 0 {
-		t.Fatalf("the stand-in pipeline failed (exit %d), so there is no artifact to copy:\n%s", p.code, p.out)
+		t.Fatalf("the %s pipeline failed (exit %d), so there is no artifact to copy:\n%s", p.name, p.code, p.out)
 	}
 	dst := filepath.Join(dir, "artifact.qcow2")
 	if out, err := exec.Command("cp", "--sparse=always", p.image(), dst).CombinedOutput(); err != nil {
@@ -181,10 +214,14 @@ func artifactCopy(t *testing.T, w *world, dir string) string {
 	return dst
 }
 
-// removeShared removes what the shared pipeline left for other tests.
+// removeShared removes what the shared pipelines left for other tests.
 func removeShared() {
-	if pipeline.run != nil {
-		os.RemoveAll(pipeline.run.dir)
+	pipelines.mu.Lock()
+	defer pipelines.mu.Unlock()
+	for _, r := range pipelines.runs {
+		if r.run != nil {
+			os.RemoveAll(r.run.dir)
+		}
 	}
 }
 

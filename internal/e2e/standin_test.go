@@ -142,21 +142,53 @@ type testUI struct{ t *testing.T }
 func (u testUI) Say(s string)   { u.t.Log(s) }
 func (u testUI) Error(s string) { u.t.Log("ERROR: " + s) }
 
-// TestStandInBoots boots the stand-in guest image on a throwaway overlay
-// with a NoCloud seed, logs in as root, waits for cloud-init to finish
-// cleanly and shuts it down by ACPI, logging how long each took: the
-// stand-in's own boot, which builds and verifies are measured against.
+// TestStandInBoots boots each stand-in guest image on a throwaway
+// overlay with a NoCloud seed, logs in as root, waits for cloud-init to
+// finish cleanly, checks what the image promises, and shuts it down by
+// ACPI, logging how long each took: the stand-ins' own boots, which
+// builds and verifies are measured against, and the RPM stand-in's
+// against the plain one's (one after the other, in one run).
 func TestStandInBoots(t *testing.T) {
 	w := requireWorld(t)
-	g := newStandinGuest(t, w, openDriver(t, w), "standin-boot-check")
+	plain := bootStandin(t, w, w.image, "standin-boot-check", nil)
+	if w.rpmImage == "" {
+		t.Fatal("the world names no RPM stand-in image (WORLD_RPM_STANDIN_IMAGE): run world.sh up")
+	}
+	rpm := bootStandin(t, w, w.rpmImage, "standin-rpm-boot-check", rpmStandinProbes)
+	t.Logf("first boot to SSH: stand-in %.1fs, RPM stand-in %.1fs, ratio %.2f",
+		plain.Seconds(), rpm.Seconds(), rpm.Seconds()/plain.Seconds())
+}
+
+// standinProbe is a command run in a booted stand-in and what its output
+// must be.
+type standinProbe struct {
+	what, cmd, want string
+}
+
+// rpmStandinProbes are the RPM stand-in's promises (its README).
+var rpmStandinProbes = []standinProbe{
+	{"SELinux mode", "getenforce", "Enforcing"},
+	{"auditd and firewalld", "systemctl is-active auditd firewalld", "active\nactive"},
+	{"ssh allowed by firewalld", "firewall-cmd --query-service=ssh", "yes"},
+	{"AVC denials at boot", "ausearch --input-logs -m AVC,USER_AVC -ts boot 2>&1 | grep -c denied; " +
+		"journalctl -k -b | grep -c 'avc: *denied'; true", "0\n0"},
+	{"RPM database", "rpm -q standin-release standin-tools", "standin-release-9.0-1.st9.noarch\nstandin-tools-2.4.1-3.st9.noarch"},
+	{"signed repository", "dnf -q repoquery --qf '%{name}-%{version}' standin-hello 2>&1 | sort", "standin-hello-1.1\nstandin-hello-1.2^20260101git5"},
+}
+
+// bootStandin boots image as domain name, checks probes, and returns how
+// long the first boot took to SSH.
+func bootStandin(t *testing.T, w *world, image, name string, probes []standinProbe) time.Duration {
+	t.Helper()
+	g := newStandinGuest(t, w, openDriver(t, w), name)
 	ctx := context.Background()
-	disk := filepath.Join(g.dir, "disk.qcow2")
-	if err := qemuimg.CreateOverlay(ctx, disk, w.image, "qcow2", 0); err != nil {
+	disk := filepath.Join(g.dir, name+".qcow2")
+	if err := qemuimg.CreateOverlay(ctx, disk, image, "qcow2", 0); err != nil {
 		t.Fatal(err)
 	}
 	key, pub := newKey(t)
 	seed := cloudinit.Seed{InstanceID: g.Name, Hostname: "boot-check", User: "root", AuthorizedKeys: []string{pub}}
-	seedISO := filepath.Join(g.dir, "seed.iso")
+	seedISO := filepath.Join(g.dir, name+"-seed.iso")
 	if err := seed.WriteISO(ctx, seedISO); err != nil {
 		t.Fatal(err)
 	}
@@ -167,16 +199,22 @@ func TestStandInBoots(t *testing.T) {
 	defer c.Close()
 	lease, sshAfter := g.BootPhases(ctx, time.Now()), time.Since(g.BootStarted)
 	if out, err := sshRun(c, "cloud-init status --wait"); err != nil || !strings.Contains(out, "status: done") {
-		t.Fatalf("cloud-init did not finish cleanly (%v):\n%s", err, out)
+		t.Fatalf("%s: cloud-init did not finish cleanly (%v):\n%s", name, err, out)
 	}
 	cloudInit := time.Since(g.BootStarted)
+	for _, p := range probes {
+		if out, _ := sshRun(c, p.cmd); strings.TrimSpace(out) != p.want {
+			t.Errorf("%s: %s: %q printed %q, want %q", name, p.what, p.cmd, strings.TrimSpace(out), p.want)
+		}
+	}
 	// Where the guest's own boot went, for whoever makes it faster.
 	if out, err := sshRun(c, "systemd-analyze; systemd-analyze critical-chain ssh.service; systemd-analyze blame | head -n 15"); err == nil {
-		t.Logf("systemd-analyze in the stand-in:\n%s", out)
+		t.Logf("systemd-analyze in %s:\n%s", name, out)
 	}
 	down := g.shutdown(t)
-	t.Logf("stand-in boot: %s, SSH %.1fs, cloud-init done %.1fs, ACPI shutdown %.1fs",
-		phases(lease), sshAfter.Seconds(), cloudInit.Seconds(), down.Seconds())
+	t.Logf("%s boot: %s, SSH %.1fs, cloud-init done %.1fs, ACPI shutdown %.1fs",
+		name, phases(lease), sshAfter.Seconds(), cloudInit.Seconds(), down.Seconds())
+	return sshAfter
 }
 
 func phases(ps []guest.Phase) string {

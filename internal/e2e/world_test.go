@@ -23,14 +23,17 @@ import (
 
 // world is what internal/testworld/world.sh tells the tests.
 type world struct {
-	packer       string
-	uri          string
-	network      string
-	image        string
-	imageSHA256  string
-	domainPrefix string
-	pluginDir    string // PACKER_PLUGIN_PATH with this plugin installed
-	repo         string
+	packer      string
+	uri         string
+	network     string
+	image       string
+	imageSHA256 string
+	// rpmImage is the RPM stand-in (internal/standin/rpmguest).
+	rpmImage       string
+	rpmImageSHA256 string
+	domainPrefix   string
+	pluginDir      string // PACKER_PLUGIN_PATH with this plugin installed
+	repo           string
 }
 
 var theWorld *world
@@ -83,12 +86,14 @@ func setUp() (*world, error) {
 		return nil, nil
 	}
 	w := &world{
-		packer:       os.Getenv("WORLD_PACKER"),
-		uri:          os.Getenv("WORLD_LIBVIRT_URI"),
-		network:      os.Getenv("WORLD_NETWORK"),
-		image:        os.Getenv("WORLD_STANDIN_IMAGE"),
-		imageSHA256:  os.Getenv("WORLD_STANDIN_SHA256"),
-		domainPrefix: os.Getenv("WORLD_DOMAIN_PREFIX"),
+		packer:         os.Getenv("WORLD_PACKER"),
+		uri:            os.Getenv("WORLD_LIBVIRT_URI"),
+		network:        os.Getenv("WORLD_NETWORK"),
+		image:          os.Getenv("WORLD_STANDIN_IMAGE"),
+		imageSHA256:    os.Getenv("WORLD_STANDIN_SHA256"),
+		rpmImage:       os.Getenv("WORLD_RPM_STANDIN_IMAGE"),
+		rpmImageSHA256: os.Getenv("WORLD_RPM_STANDIN_SHA256"),
+		domainPrefix:   os.Getenv("WORLD_DOMAIN_PREFIX"),
 	}
 	_, file, _, _ := runtime.Caller(0)
 	w.repo = filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/tool"
@@ -89,11 +90,40 @@ func (d *Disk) ReadFile(ctx context.Context, path string) (string, error) {
 	return "", fmt.Errorf("%s not found in any ext4 partition", path)
 }
 
+// ReadDir lists the names in the directory at path (without . and ..),
+// sorted, from whichever ext4 partition has it.
+func (d *Disk) ReadDir(ctx context.Context, path string) ([]string, error) {
+	for i := range d.Partitions {
+		out, ok := d.debugfsAt(ctx, i, "ls -p "+path)
+		if !ok {
+			continue
+		}
+		// ls -p prints each entry as /inode/mode/uid/gid/name/size/.
+		var names []string
+		for _, line := range strings.Split(out, "\n") {
+			f := strings.Split(line, "/")
+			if len(f) < 7 || f[5] == "." || f[5] == ".." {
+				continue
+			}
+			names = append(names, f[5])
+		}
+		sort.Strings(names)
+		return names, nil
+	}
+	return nil, fmt.Errorf("directory %s not found in any ext4 partition", path)
+}
+
 // readAt reads the file at path from partition i, if it is an ext4 file
 // system that has it.
 func (d *Disk) readAt(ctx context.Context, i int, path string) (string, bool) {
+	return d.debugfsAt(ctx, i, "cat "+path)
+}
+
+// debugfsAt runs a read-only request against partition i, if it is an
+// ext4 file system that has what the request names.
+func (d *Disk) debugfsAt(ctx context.Context, i int, request string) (string, bool) {
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, "debugfs", "-R", "cat "+path, fmt.Sprintf("%s?offset=%d", d.Raw, d.Partitions[i]))
+	cmd := exec.CommandContext(ctx, "debugfs", "-R", request, fmt.Sprintf("%s?offset=%d", d.Raw, d.Partitions[i]))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil || strings.Contains(stderr.String(), "File not found") || strings.Contains(stderr.String(), "Bad magic") {
 		return "", false

@@ -45,6 +45,15 @@ func TestReadFileFromAPartition(t *testing.T) {
 	if got, err := d.ReadFile(ctx, "/etc/baked"); err != nil || got != "baked\n" {
 		t.Errorf("ReadFile = %q, %v", got, err)
 	}
+	if names, err := d.ReadDir(ctx, "/etc"); err != nil || strings.Join(names, " ") != "baked" {
+		t.Errorf("ReadDir(/etc) = %v, %v; want [baked]", names, err)
+	}
+	if names, err := d.ReadDir(ctx, "/"); err != nil || strings.Join(names, " ") != "etc lost+found" {
+		t.Errorf("ReadDir(/) = %v, %v; want [etc lost+found]", names, err)
+	}
+	if _, err := d.ReadDir(ctx, "/var"); err == nil {
+		t.Error("ReadDir of a missing directory succeeded")
+	}
 	if _, err := d.ReadFile(ctx, "/etc/missing"); err == nil || !strings.Contains(err.Error(), "not found in any ext4 partition") {
 		t.Errorf("a missing file: %v", err)
 	}

@@ -15,6 +15,11 @@ packages=(
 	# the stand-in guest image and the stand-in installer ISOs
 	mmdebstrap fdisk syslinux syslinux-common extlinux mtools dosfstools e2fsprogs
 	isolinux grub-pc-bin grub-common busybox-static cpio gzip
+	# the RPM stand-in: its RPMs, their signing key and repository, its
+	# SELinux policy module
+	rpm createrepo-c gnupg checkpolicy semodule-utils
+	# the version-order test asks rpm itself (python3-rpm) and dpkg
+	python3-rpm
 	# tests: SSH into guests, read artifacts; lint the shell scripts
 	openssh-client shellcheck
 )

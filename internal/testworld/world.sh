@@ -455,10 +455,12 @@ up_shared() {
 	log "shared world up in $(since "$t0") s"
 }
 
-# write_env NETNS NETWORK PACKER IMAGE ISOLINUX_ISO GRUB_ISO
+# write_env NETNS NETWORK PACKER IMAGE RPM_IMAGE ISOLINUX_ISO GRUB_ISO
 write_env() {
-	local netns=$1 network=$2 packer=$3 img=$4 iso_isolinux=$5 iso_grub=$6 sum sum_isolinux sum_grub tmp
+	local netns=$1 network=$2 packer=$3 img=$4 rpm_img=$5 iso_isolinux=$6 iso_grub=$7
+	local sum sum_rpm sum_isolinux sum_grub tmp
 	read -r sum _ <"$img.sha256"
+	read -r sum_rpm _ <"$rpm_img.sha256"
 	read -r sum_isolinux _ <"$iso_isolinux.sha256"
 	read -r sum_grub _ <"$iso_grub.sha256"
 	tmp=$(mktemp "$STATE_DIR/world.env.XXXXXX")
@@ -472,6 +474,8 @@ write_env() {
 		printf 'export WORLD_PACKER=%q\n' "$packer"
 		printf 'export WORLD_STANDIN_IMAGE=%q\n' "$img"
 		printf 'export WORLD_STANDIN_SHA256=%q\n' "$sum"
+		printf 'export WORLD_RPM_STANDIN_IMAGE=%q\n' "$rpm_img"
+		printf 'export WORLD_RPM_STANDIN_SHA256=%q\n' "$sum_rpm"
 		printf 'export WORLD_INSTALLER_ISO_ISOLINUX=%q\n' "$iso_isolinux"
 		printf 'export WORLD_INSTALLER_ISO_ISOLINUX_SHA256=%q\n' "$sum_isolinux"
 		printf 'export WORLD_INSTALLER_ISO_GRUB=%q\n' "$iso_grub"
@@ -487,10 +491,11 @@ do_up() {
 	t0=$(now_us)
 	need_root up
 	# Slow, world-independent work first, while nothing is running yet:
-	# packer, the guest image and the installer ISOs, one per line.
+	# packer, the guest image, the RPM stand-in image and the installer
+	# ISOs, one per line.
 	out=$(fixtures world)
 	mapfile -t fx <<<"$out"
-	((${#fx[@]} == 4)) || die "fixtures world named ${#fx[@]} paths, not packer, the image and two ISOs"
+	((${#fx[@]} == 5)) || die "fixtures world named ${#fx[@]} paths, not packer, two images and two ISOs"
 	fix_kvm_perms
 	teardown
 	# Under the world lock, the world it replaces is the only one that

@@ -119,12 +119,13 @@ op dhcp-client-state "remove DHCP client leases" &&
 		/var/lib/NetworkManager/dhclient-* /var/lib/systemd/network/*.lease
 op dhcp-server-state "remove DHCP server leases" && rmf /var/lib/dhcpd/*.leases* /var/lib/dhcp/dhcpd.leases*
 op lvm-system-devices "remove LVM's device list, which names the build VM's disks" && rmf /etc/lvm/devices/system.devices
-op rpm-db "remove the RPM database's host-specific environment files" && rmf /var/lib/rpm/__db.*
 op yum-uuid "remove yum's installation UUID" && rmf /var/lib/yum/uuid
 if op package-manager-cache "clean the package manager's cache"; then
 	if command -v dnf >/dev/null 2>&1; then
 		dnf -q clean all >/dev/null 2>&1
-		empty /var/cache/dnf
+		# dnf's per-repository directories too: dnf-data owns only
+		# /var/cache/dnf itself.
+		find /var/cache/dnf -mindepth 1 -xdev -delete 2>/dev/null
 	elif command -v yum >/dev/null 2>&1; then
 		yum -q clean all >/dev/null 2>&1
 		empty /var/cache/yum
@@ -133,6 +134,14 @@ if op package-manager-cache "clean the package manager's cache"; then
 		apt-get clean >/dev/null 2>&1
 		empty /var/lib/apt/lists
 	fi
+fi
+# After the cache: dnf's clean opens the database too. Its Berkeley DB
+# environment (7, 8) and lock files are the build's; so are SQLite's
+# write-ahead log and index (9, 10) once the log is empty, which it is
+# when the last rpm closed the database (a full one holds transactions).
+if op rpm-db "remove the RPM database's environment and lock files"; then
+	rmf /var/lib/rpm/__db.* /var/lib/rpm/.dbenv.lock /var/lib/rpm/.rpm.lock
+	[ -s /var/lib/rpm/rpmdb.sqlite-wal ] || rmf /var/lib/rpm/rpmdb.sqlite-wal /var/lib/rpm/rpmdb.sqlite-shm
 fi
 op passwd-backups "remove the account databases' backup copies" &&
 	rmf /etc/passwd- /etc/shadow- /etc/group- /etc/gshadow- /etc/subuid- /etc/subgid-

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# build.sh OUT_FILE — builds the stand-in guest disk image (qcow2) that our
-# tests boot in place of a CentOS GenericCloud image, which cannot be
-# downloaded on the machines this project is built on. See ../README.md.
+# build.sh OUT_FILE [VARIANT_DIR] — builds the stand-in guest disk image
+# (qcow2) that our tests boot in place of a CentOS GenericCloud image, which
+# cannot be downloaded on the machines this project is built on. See
+# ../README.md.
+#
+# VARIANT_DIR (../rpmguest) makes a variant of the same image: its
+# variant.sh adds packages (VARIANT_PACKAGES), kernel command-line words
+# (VARIANT_CMDLINE) and host tools it needs (VARIANT_TOOLS), and may define
+# variant_finalize TREE, run on the finished tree; its customize.sh runs
+# after this directory's.
 #
 # The image is a small Debian bookworm with a cloud kernel, systemd, cloud-init
 # and OpenSSH, on an MBR disk: partition 1 is a FAT with syslinux, the kernel
@@ -24,9 +31,9 @@ readonly ROOT_START=$((BOOT_START + BOOT_SECTORS))
 readonly ROOT_SECTORS=$((DISK_MIB * 1024 * 1024 / SECTOR - ROOT_START))
 # console=ttyS0 last makes it the primary console: the whole boot and a login
 # prompt land on the serial port, which our tests log to a file.
-readonly KERNEL_CMDLINE='root=/dev/vda2 rw console=tty0 console=ttyS0,115200 net.ifnames=0'
+KERNEL_CMDLINE='root=/dev/vda2 rw console=tty0 console=ttyS0,115200 net.ifnames=0'
 readonly SYSLINUX_MBR=/usr/lib/syslinux/mbr/mbr.bin
-readonly PACKAGES=(
+PACKAGES=(
 	linux-image-cloud-amd64 systemd-sysv udev dbus libpam-systemd
 	systemd-resolved iproute2 openssh-server cloud-init sudo e2fsprogs procps
 	# growpart: cloud-init grows the root partition into an enlarged disk, as
@@ -40,6 +47,24 @@ readonly here
 LOG_TAG=standin
 # shellcheck source=internal/testworld/lib.sh
 . "$here/../../testworld/lib.sh"
+
+variant=
+VARIANT_PACKAGES=()
+VARIANT_CMDLINE=
+VARIANT_TOOLS=()
+# variant_finalize TREE — nothing for the plain stand-in.
+variant_finalize() { :; }
+
+# load_variant DIR — reads the variant's additions.
+load_variant() {
+	variant=$(cd "$1" && pwd) || die "no variant directory $1"
+	[[ -r $variant/variant.sh && -x $variant/customize.sh ]] ||
+		die "$variant needs variant.sh and an executable customize.sh"
+	# shellcheck source=internal/standin/rpmguest/variant.sh
+	. "$variant/variant.sh"
+	PACKAGES+=("${VARIANT_PACKAGES[@]}")
+	[[ -z $VARIANT_CMDLINE ]] || KERNEL_CMDLINE+=" $VARIANT_CMDLINE"
+}
 
 work=
 out_tmp=
@@ -67,17 +92,18 @@ cleanup() {
 
 require_tools() {
 	local t missing=()
-	for t in mmdebstrap sfdisk mkfs.fat mkfs.ext4 syslinux mcopy qemu-img sha256sum; do
+	for t in mmdebstrap sfdisk mkfs.fat mkfs.ext4 syslinux mcopy qemu-img sha256sum "${VARIANT_TOOLS[@]}"; do
 		command -v "$t" >/dev/null || missing+=("$t")
 	done
 	[[ -r $SYSLINUX_MBR ]] || missing+=("$SYSLINUX_MBR")
-	((${#missing[@]} == 0)) || die "missing: ${missing[*]} (apt-get install mmdebstrap fdisk dosfstools syslinux syslinux-common mtools qemu-utils e2fsprogs)"
+	((${#missing[@]} == 0)) || die "missing: ${missing[*]} (internal/testworld/install-deps.sh installs them)"
 }
 
 # bootstrap TREE — the root file system as a directory.
 bootstrap() {
-	local tree=$1 t0
+	local tree=$1 t0 hooks=()
 	t0=$(now_us)
+	[[ -z $variant ]] || hooks=(--customize-hook="$variant/customize.sh")
 	log "mmdebstrap $SUITE into $tree"
 	# Docs, man pages and translations are dead weight in a test fixture.
 	# In the background so that a TERM to this script is acted on at once
@@ -93,6 +119,7 @@ bootstrap() {
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
 		--dpkgopt='path-include=/usr/share/doc/*/copyright' \
 		--customize-hook="$here/customize.sh" \
+		"${hooks[@]}" \
 		"$SUITE" "$tree" &
 	child=$!
 	wait "$child"
@@ -161,8 +188,10 @@ convert() {
 }
 
 main() {
-	(($# == 1)) || die "usage: build.sh OUT_FILE.qcow2"
+	(($# == 1 || $# == 2)) || die "usage: build.sh OUT_FILE.qcow2 [VARIANT_DIR]"
 	((EUID == 0)) || die "must run as root (mmdebstrap --mode=root, chroot in customize.sh)"
+	(($# == 1)) || load_variant "$2"
+	readonly PACKAGES KERNEL_CMDLINE
 	require_tools
 
 	local out out_dir sum t0
@@ -182,6 +211,7 @@ main() {
 	out_tmp=$(mktemp "$out_dir/.$(basename "$out").XXXXXX")
 
 	bootstrap "$work/tree"
+	variant_finalize "$work/tree"
 	assemble_disk "$work/tree" "$work/disk.raw"
 	convert "$work/disk.raw" "$out_tmp"
 	chmod 0644 "$out_tmp"

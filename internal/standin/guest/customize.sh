@@ -12,13 +12,10 @@ set -euo pipefail
 umask 022
 
 root=${1:?usage: customize.sh ROOT}
-
-# write FILE: stdin becomes ROOT/FILE (parents created), 0644.
-write() {
-	install -d -m 0755 "$root/$(dirname "$1")"
-	cat >"$root/$1"
-	chmod 0644 "$root/$1"
-}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+readonly root here
+# shellcheck source=internal/standin/guest/write.sh
+. "$here/write.sh"
 
 # cloud-init: only NoCloud (the seed ISO our tests attach) and the None
 # fallback, so it never waits on network metadata services that do not exist
