@@ -53,6 +53,35 @@ func readJUnit(t *testing.T, path string) junitSuite {
 	return doc.Suites[0]
 }
 
+// assertFailsNaming requires each check to have failed with a message
+// that names every one of its causes.
+func (s junitSuite) assertFailsNaming(t *testing.T, causes map[string][]string) {
+	t.Helper()
+	for check, want := range causes {
+		msg := s.failure(check)
+		if msg == "" {
+			t.Errorf("%s did not fail", check)
+			continue
+		}
+		for _, cause := range want {
+			if !strings.Contains(msg, cause) {
+				t.Errorf("%s failed with %q, which does not name %q", check, msg, cause)
+			}
+		}
+	}
+}
+
+// assertUntouched requires checks that no injected fault touched not to
+// have failed.
+func (s junitSuite) assertUntouched(t *testing.T, checks ...string) {
+	t.Helper()
+	for _, check := range checks {
+		if s.failed(check) {
+			t.Errorf("%s failed, though no fault touched it: %s", check, s.failure(check))
+		}
+	}
+}
+
 func (s junitSuite) has(name string) bool {
 	for _, c := range s.Cases {
 		if c.Name == name {
