@@ -10,6 +10,11 @@ integration {
     slug = "libvirt"
   }
   component {
+    type = "data-source"
+    name = "centos-image"
+    slug = "image"
+  }
+  component {
     type = "post-processor"
     name = "centos-verify"
     slug = "verify"

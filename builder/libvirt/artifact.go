@@ -20,6 +20,8 @@ type Artifact struct {
 	size          int64
 	virtualSize   int64
 	sourceImage   string
+	sourceName    string
+	sourceCompose string
 	centosVersion string
 	buildKey      string
 	servedFiles   []string
@@ -39,8 +41,12 @@ func (a *Artifact) Id() string { return a.imagePath }
 
 // String names the image, its format, size and checksum.
 func (a *Artifact) String() string {
-	return fmt.Sprintf("%s image %s (%s on disk, %s virtual), sha256 %s",
+	s := fmt.Sprintf("%s image %s (%s on disk, %s virtual), sha256 %s",
 		a.format, a.imagePath, sizes.Format(a.size), sizes.Format(a.virtualSize), a.sha256)
+	if a.sourceName != "" {
+		s += ", built from " + a.sourceName
+	}
+	return s
 }
 
 // State exposes the image's facts to post-processors under the keys of
@@ -55,6 +61,10 @@ func (a *Artifact) State(name string) interface{} {
 		return a.sha256
 	case artifact.StateSourceImage:
 		return a.sourceImage
+	case artifact.StateSourceImageName:
+		return a.sourceName
+	case artifact.StateSourceCompose:
+		return a.sourceCompose
 	case artifact.StateCentOSVersion:
 		return a.centosVersion
 	case artifact.StateBuildKey:
@@ -75,8 +85,10 @@ func (a *Artifact) State(name string) interface{} {
 		}
 		img.Labels["format"] = a.format
 		img.Labels["path"] = a.imagePath
-		if a.centosVersion != "" {
-			img.Labels["centos_version"] = a.centosVersion
+		for label, v := range map[string]string{"centos_version": a.centosVersion, "source_image_name": a.sourceName, "source_compose": a.sourceCompose} {
+			if v != "" {
+				img.Labels[label] = v
+			}
 		}
 		return img
 	}

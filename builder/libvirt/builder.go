@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -50,7 +52,7 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 	if err != nil {
 		return nil, err
 	}
-	g.MinX86Level = cfg.release.MinX86Level
+	g.MinX86Level, g.Release = cfg.release.MinX86Level, cfg.release.Name
 	r := &buildRun{Run: g, config: cfg}
 	state := new(multistep.BasicStateBag)
 	state.Put("run", r)
@@ -74,6 +76,10 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 		return nil, errors.New("build ended without an image")
 	}
 	generated, _ := state.Get("generated_data").(map[string]interface{})
+	source, compose := sourceImageURL(state, cfg), ""
+	if r.source != nil {
+		compose = r.source.Compose
+	}
 	return &Artifact{
 		dir:           cfg.OutputDirectory,
 		imagePath:     r.image.path,
@@ -81,7 +87,9 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 		sha256:        r.image.sha256,
 		size:          r.image.size,
 		virtualSize:   r.image.virtSize,
-		sourceImage:   sourceImageURL(state, cfg),
+		sourceImage:   source,
+		sourceName:    sourceImageName(source),
+		sourceCompose: compose,
 		centosVersion: cfg.CentOSVersion,
 		buildKey:      strings.TrimSpace(string(cfg.Comm.SSHPublicKey)),
 		servedFiles:   cfg.servedFiles(),
@@ -96,7 +104,8 @@ func (b *Builder) steps() []multistep.Step {
 	iso := cfg.iso()
 	return []multistep.Step{
 		&guestrun.StepCheckHost{Hypervisor: &cfg.HypervisorConfig, Machine: &cfg.MachineConfig},
-		guestrun.Timed{Name: "download", Step: cfg.downloadStep()},
+		multistep.If(cfg.preset != nil, guestrun.Timed{Name: "resolve", Step: stepResolveSource{}}),
+		guestrun.Timed{Name: "download", Step: &stepDownload{}},
 		&commonsteps.StepOutputDir{Force: cfg.PackerForce, Path: cfg.OutputDirectory},
 		&guestrun.StepWorkDir{Prefix: "packer-centos-"},
 		&guestrun.StepStorage{Hypervisor: &cfg.HypervisorConfig},
@@ -135,27 +144,6 @@ func (b *Builder) steps() []multistep.Step {
 // be told apart in authorized_keys.
 const tempKeyComment = "packer-centos-build"
 
-// downloadStep fetches the installer ISO or the source image into Packer's
-// cache, checking its checksum.
-func (c *Config) downloadStep() multistep.Step {
-	if c.iso() {
-		return &commonsteps.StepDownload{
-			Checksum:    c.ISOChecksum,
-			Description: "installer ISO",
-			ResultKey:   "iso_path",
-			Url:         c.ISOURLs,
-			Extension:   "iso",
-		}
-	}
-	return &commonsteps.StepDownload{
-		Checksum:    c.SourceImageChecksum,
-		Description: "source image",
-		ResultKey:   "source_image_path",
-		Url:         c.SourceImageURLs,
-		Extension:   "img",
-	}
-}
-
 // sourceImageURL is where the build started from: the source image or
 // the installer ISO actually downloaded.
 func sourceImageURL(state multistep.StateBag, cfg *Config) string {
@@ -168,4 +156,12 @@ func sourceImageURL(state multistep.StateBag, cfg *Config) string {
 		}
 	}
 	return ""
+}
+
+// sourceImageName is the file name in a source URL, without its query.
+func sourceImageName(u string) string {
+	if parsed, err := url.Parse(u); err == nil && parsed.Path != "" {
+		return path.Base(parsed.Path)
+	}
+	return path.Base(u)
 }

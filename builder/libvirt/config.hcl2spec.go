@@ -31,6 +31,8 @@ type FlatConfig struct {
 	VMName                    *string               `mapstructure:"vm_name" required:"false" cty:"vm_name" hcl:"vm_name"`
 	DiskSize                  *string               `mapstructure:"disk_size" required:"false" cty:"disk_size" hcl:"disk_size"`
 	CentOSVersion             *string               `mapstructure:"centos_version" required:"false" cty:"centos_version" hcl:"centos_version"`
+	CentOSCompose             *string               `mapstructure:"centos_compose" required:"false" cty:"centos_compose" hcl:"centos_compose"`
+	CentOSMirror              *string               `mapstructure:"centos_mirror" required:"false" cty:"centos_mirror" hcl:"centos_mirror"`
 	SourceImageURL            *string               `mapstructure:"source_image_url" required:"false" cty:"source_image_url" hcl:"source_image_url"`
 	SourceImageURLs           []string              `mapstructure:"source_image_urls" required:"false" cty:"source_image_urls" hcl:"source_image_urls"`
 	SourceImageChecksum       *string               `mapstructure:"source_image_checksum" required:"false" cty:"source_image_checksum" hcl:"source_image_checksum"`
@@ -148,6 +150,8 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"vm_name":                      &hcldec.AttrSpec{Name: "vm_name", Type: cty.String, Required: false},
 		"disk_size":                    &hcldec.AttrSpec{Name: "disk_size", Type: cty.String, Required: false},
 		"centos_version":               &hcldec.AttrSpec{Name: "centos_version", Type: cty.String, Required: false},
+		"centos_compose":               &hcldec.AttrSpec{Name: "centos_compose", Type: cty.String, Required: false},
+		"centos_mirror":                &hcldec.AttrSpec{Name: "centos_mirror", Type: cty.String, Required: false},
 		"source_image_url":             &hcldec.AttrSpec{Name: "source_image_url", Type: cty.String, Required: false},
 		"source_image_urls":            &hcldec.AttrSpec{Name: "source_image_urls", Type: cty.List(cty.String), Required: false},
 		"source_image_checksum":        &hcldec.AttrSpec{Name: "source_image_checksum", Type: cty.String, Required: false},

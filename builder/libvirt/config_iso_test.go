@@ -119,7 +119,7 @@ func TestPrepareISORejects(t *testing.T) {
 		{"missing kickstart file", map[string]interface{}{"kickstart_file": "/nonexistent/ks.cfg"}, nil, "kickstart_file: stat /nonexistent/ks.cfg"},
 		{"plaintext password in kickstart file", map[string]interface{}{"kickstart_file": plain}, nil, "plaintext"},
 		{"bad kickstart template", map[string]interface{}{"kickstart_file": badTemplate}, nil, "NoSuchField"},
-		{"root_password with a block", map[string]interface{}{"root_password": "x"}, nil, "root_password is for kickstart_file"},
+		{"root_password with a block", map[string]interface{}{"root_password": "s3cret-root-pw"}, nil, "root_password is for kickstart_file"},
 		{"ssh user not in kickstart", map[string]interface{}{"ssh_username": "builder"}, nil, "builder"},
 		{"bad kickstart option", map[string]interface{}{"kickstart": map[string]interface{}{"selinux": "sometimes"}}, nil, "selinux"},
 		{"user data in iso mode", map[string]interface{}{"user_data": "#cloud-config\n"}, nil, "user_data and user_data_file go into the cloud-init seed"},

@@ -3,6 +3,7 @@
 package libvirt
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -15,12 +16,24 @@ import (
 // SourceConfig says which disk image the build starts from.
 type SourceConfig struct {
 	// The CentOS release to build: `7`, `stream8`, `stream9` or `stream10`.
-	// It selects the GenericCloud qcow2 image and its CHECKSUM file on
-	// cloud.centos.org, the default `ssh_username` (`centos` for 7 and
-	// Stream 8, `cloud-user` for Stream 9 and 10) and the CPU the release
-	// needs. With `source_image_url` set too, the image comes from that URL
-	// (a mirror, a pinned build) and the other preset values still apply.
+	// It selects the GenericCloud qcow2 image, the default `ssh_username`
+	// (`centos` for 7 and Stream 8, `cloud-user` for Stream 9 and 10) and
+	// the CPU the release needs. At the start of the build the release's
+	// checksum file (`CHECKSUM`, or `sha256sum.txt` for CentOS 7) is read
+	// and the newest dated image for the firmware is downloaded, pinned by
+	// its sha256; its name is printed and recorded in the artifact. The
+	// moving `-latest` name is never downloaded. With `source_image_url`
+	// set too, the image comes from that URL and the other preset values
+	// still apply.
 	CentOSVersion string `mapstructure:"centos_version" required:"false"`
+	// Pins the preset's image to one dated build: `20250812.0` for Stream,
+	// `2211` for CentOS 7. An unknown compose fails the build naming the
+	// nearest ones. Empty (the default) takes the newest.
+	CentOSCompose string `mapstructure:"centos_compose" required:"false"`
+	// Base URL of a mirror laid out like `https://cloud.centos.org/` (the
+	// default), or a local directory, for the preset's image and checksum
+	// file: for air-gapped sites.
+	CentOSMirror string `mapstructure:"centos_mirror" required:"false"`
 	// URL or path of a qcow2 or raw disk image to start from, instead of or
 	// in addition to a `centos_version` preset. Downloaded through Packer's
 	// cache; local files are used in place and never modified.
@@ -35,6 +48,9 @@ type SourceConfig struct {
 	SourceImageChecksum string `mapstructure:"source_image_checksum" required:"false"`
 
 	release centos.Release
+	// preset is the image to resolve when the build starts, for a
+	// centos_version without a source_image_url.
+	preset *centos.Query
 }
 
 var hexDigits = regexp.MustCompile(`^[0-9a-fA-F]+$`)
@@ -58,15 +74,7 @@ func (c *SourceConfig) Prepare(firmware string, iso bool) (warnings []string, er
 				warnings = append(warnings, fmt.Sprintf("%s reached its end of life on %s and gets no updates.", r.Name, r.EndOfLife))
 			}
 			if len(c.SourceImageURLs) == 0 && !iso {
-				img, err := r.CloudImage(firmware)
-				if err != nil {
-					errs = append(errs, fmt.Errorf("centos_version %q with firmware %q: %w; use firmware = \"bios\" or your own source_image_url", c.CentOSVersion, firmware, err))
-				} else {
-					c.SourceImageURLs = []string{img.URL}
-					if c.SourceImageChecksum == "" {
-						c.SourceImageChecksum = img.Checksum
-					}
-				}
+				errs = append(errs, c.preparePreset(firmware)...)
 			}
 		}
 	}
@@ -75,6 +83,14 @@ func (c *SourceConfig) Prepare(firmware string, iso bool) (warnings []string, er
 			errs = append(errs, fmt.Errorf("source_image_url and source_image_checksum are for cloud images; with source_type = \"iso\" use iso_url and iso_checksum"))
 		}
 		return warnings, errs
+	}
+	if c.preset != nil {
+		return warnings, errs
+	}
+	for field, v := range map[string]string{"centos_compose": c.CentOSCompose, "centos_mirror": c.CentOSMirror} {
+		if v != "" {
+			errs = append(errs, fmt.Errorf("%s only applies to a centos_version preset's own image; with source_image_url (or an ISO build) the URL says where the image is", field))
+		}
 	}
 	if c.CentOSVersion == "" && len(c.SourceImageURLs) == 0 {
 		errs = append(errs, fmt.Errorf("no source image: set centos_version (%s) or source_image_url", strings.Join(centos.Versions(), ", ")))
@@ -95,6 +111,37 @@ func (c *SourceConfig) Prepare(firmware string, iso bool) (warnings []string, er
 		}
 	}
 	return warnings, errs
+}
+
+// preparePreset sets up the preset image's resolution (see
+// stepResolveSource) and checks what can be checked offline.
+func (c *SourceConfig) preparePreset(firmware string) []error {
+	var errs []error
+	if c.SourceImageChecksum != "" {
+		errs = append(errs, fmt.Errorf("source_image_checksum is set without source_image_url: the centos_version preset pins the sha256 from CentOS's checksum file; remove it, or set source_image_url too"))
+	}
+	q := &centos.Query{Version: c.CentOSVersion, Arch: centos.X86_64, Firmware: firmware, Compose: c.CentOSCompose, Mirror: c.CentOSMirror}
+	if _, qerrs := q.Prepare(); len(qerrs) > 0 {
+		for _, err := range qerrs {
+			errs = append(errs, fmt.Errorf("centos_version %q: %w", c.CentOSVersion, presetField(err, firmware)))
+		}
+		return errs
+	}
+	c.preset = q
+	return errs
+}
+
+// presetField names the query's fields as the builder calls them.
+func presetField(err error, firmware string) error {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "arch "):
+		_, why, _ := strings.Cut(msg, ": ")
+		msg = fmt.Sprintf("with firmware = %q: %s; use firmware = \"bios\" or your own source_image_url", firmware, why)
+	case strings.HasPrefix(msg, "compose "), strings.HasPrefix(msg, "mirror "):
+		msg = "centos_" + msg
+	}
+	return errors.New(msg)
 }
 
 // checkSourceURL checks a download location; a local file must exist.

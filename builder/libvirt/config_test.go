@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/centos"
 )
 
 // minimal is the smallest valid custom-image configuration.
@@ -60,23 +62,23 @@ func TestPrepareDefaults(t *testing.T) {
 	}
 }
 
+// A preset is resolved when the build starts (stepResolveSource); Prepare
+// only settles the query and the preset's defaults.
 func TestPreparePresets(t *testing.T) {
 	tests := []struct {
-		version, firmware, url, checksum, user string
-		warns                                  bool
+		version, firmware, compose, mirror string
+		wantFirmware, wantMirror, user     string
+		warns                              bool
 	}{
-		{"stream9", "", "https://cloud.centos.org/centos/9-stream/x86_64/images/CentOS-Stream-GenericCloud-9-latest.x86_64.qcow2",
-			"file:https://cloud.centos.org/centos/9-stream/x86_64/images/CHECKSUM", "cloud-user", false},
-		{"stream10", "efi", "https://cloud.centos.org/centos/10-stream/x86_64/images/CentOS-Stream-GenericCloud-x86_64-10-latest.x86_64.qcow2",
-			"file:https://cloud.centos.org/centos/10-stream/x86_64/images/CHECKSUM", "cloud-user", false},
-		{"7", "", "https://cloud.centos.org/centos/7/images/CentOS-7-x86_64-GenericCloud.qcow2",
-			"file:https://cloud.centos.org/centos/7/images/sha256sum.txt", "centos", true},
-		{"stream8", "", "https://cloud.centos.org/centos/8-stream/x86_64/images/CentOS-Stream-GenericCloud-8-latest.x86_64.qcow2",
-			"file:https://cloud.centos.org/centos/8-stream/x86_64/images/CHECKSUM", "centos", true},
+		{"stream9", "", "", "", "bios", "https://cloud.centos.org/", "cloud-user", false},
+		{"stream10", "efi", "20250812.0", "http://mirror.example/centos-cloud", "efi", "http://mirror.example/centos-cloud/", "cloud-user", false},
+		{"7", "", "2211", "", "bios", "https://cloud.centos.org/", "centos", true},
+		{"stream8", "", "", "/srv/mirror", "bios", "/srv/mirror/", "centos", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.version, func(t *testing.T) {
-			raw := map[string]interface{}{"packer_build_name": tt.version, "centos_version": tt.version}
+			raw := map[string]interface{}{"packer_build_name": tt.version, "centos_version": tt.version,
+				"centos_compose": tt.compose, "centos_mirror": tt.mirror}
 			if tt.firmware != "" {
 				raw["firmware"] = tt.firmware
 			}
@@ -84,11 +86,12 @@ func TestPreparePresets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(c.SourceImageURLs) != 1 || c.SourceImageURLs[0] != tt.url {
-				t.Errorf("source URLs = %v, want [%s]", c.SourceImageURLs, tt.url)
+			if len(c.SourceImageURLs) != 0 || c.SourceImageChecksum != "" {
+				t.Errorf("source URLs %v, checksum %q: want none before the build resolves the preset", c.SourceImageURLs, c.SourceImageChecksum)
 			}
-			if c.SourceImageChecksum != tt.checksum {
-				t.Errorf("checksum = %q, want %q", c.SourceImageChecksum, tt.checksum)
+			want := centos.Query{Version: tt.version, Arch: "x86_64", Firmware: tt.wantFirmware, Compose: tt.compose, Mirror: tt.wantMirror}
+			if c.preset == nil || *c.preset != want {
+				t.Errorf("preset = %+v, want %+v", c.preset, want)
 			}
 			if c.Comm.SSHUsername != tt.user {
 				t.Errorf("ssh_username = %q, want %q", c.Comm.SSHUsername, tt.user)
@@ -167,7 +170,11 @@ func TestPrepareRejects(t *testing.T) {
 		{"bad machine", map[string]interface{}{"machine_type": "PC Q35"}, nil, `machine_type "PC Q35"`},
 		{"bad cpu model", map[string]interface{}{"cpu_model": "host passthrough"}, nil, `cpu_model "host passthrough"`},
 		{"bad centos version", map[string]interface{}{"centos_version": "9"}, nil, `centos_version "9" is not one of 7, stream8, stream9, stream10`},
-		{"efi with bios-only preset", map[string]interface{}{"centos_version": "stream9", "firmware": "efi"}, []string{"source_image_url"}, `centos_version "stream9" with firmware "efi"`},
+		{"efi with bios-only preset", map[string]interface{}{"centos_version": "stream9", "firmware": "efi"}, []string{"source_image_url"}, `centos_version "stream9": with firmware = "efi": CentOS Stream 9 publishes no efi GenericCloud image for x86_64 (available: bios); use firmware = "bios"`},
+		{"malformed compose", map[string]interface{}{"centos_version": "stream9", "centos_compose": "latest"}, []string{"source_image_url"}, `centos_version "stream9": centos_compose "latest" is not a compose id`},
+		{"mirror that is no URL", map[string]interface{}{"centos_version": "stream9", "centos_mirror": "ftp://m"}, []string{"source_image_url"}, `centos_mirror "ftp://m" is not an http(s) URL`},
+		{"preset checksum without url", map[string]interface{}{"centos_version": "stream9", "source_image_checksum": "sha256:" + strings.Repeat("a", 64)}, []string{"source_image_url"}, "source_image_checksum is set without source_image_url"},
+		{"compose with a source url", map[string]interface{}{"centos_compose": "2211"}, nil, "centos_compose only applies to a centos_version preset"},
 		{"no source", nil, []string{"source_image_url"}, "no source image: set centos_version"},
 		{"unknown generalize operation", map[string]interface{}{"generalize_skip": []string{"logfiles", "lvm-uuids"}}, nil,
 			`generalize_skip: "lvm-uuids" is not a generalize operation; valid: user-account, ssh-hostkeys, machine-id, cloud-init,`},

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/centos"
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
@@ -28,6 +29,9 @@ type buildRun struct {
 	kernel    string // paths on the hypervisor host
 	initrd    string
 	stage2    string
+
+	// source is the preset's dated image, when the build has a preset.
+	source *centos.CloudImage
 
 	image exportedImage
 }

@@ -3,15 +3,23 @@ package libvirt
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun/guestruntest"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
@@ -42,7 +50,7 @@ func testRun(t *testing.T, d *fake.Driver) (*buildRun, multistep.StateBag, *byte
 
 func recordingUI() (*bytes.Buffer, *packersdk.BasicUi) {
 	var out bytes.Buffer
-	return &out, &packersdk.BasicUi{Reader: strings.NewReader(""), Writer: &out, ErrorWriter: &out}
+	return &out, &packersdk.BasicUi{Reader: strings.NewReader(""), Writer: &out, ErrorWriter: &out, PB: &packersdk.NoopProgressTracker{}}
 }
 
 func stateError(state multistep.StateBag) string {
@@ -147,5 +155,100 @@ func TestBuildLeavesNothing(t *testing.T) {
 			}
 			guestruntest.AssertNothingLeft(t, d, "default", []string{guestruntest.Pool}, tmp)
 		})
+	}
+}
+
+// A centos_version build downloads the newest dated image its mirror's
+// checksum file lists, pinned by that sha256, and says so: in the build
+// output and in the artifact. The -latest alias in the same file is never
+// the download.
+func TestBuildFromPresetMirror(t *testing.T) {
+	guestruntest.RequireTools(t, "qemu-img", "xorriso")
+	t.Setenv("TMPDIR", t.TempDir())
+	t.Setenv("PACKER_CACHE_DIR", t.TempDir())
+	src := guestruntest.Image(t)
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	hexSum := hex.EncodeToString(sum[:])
+	const dated = "CentOS-Stream-GenericCloud-9-20250812.0.x86_64.qcow2"
+	checksums := "# " + dated + ": " + strconv.Itoa(len(data)) + " bytes\n" +
+		"SHA256 (CentOS-Stream-GenericCloud-9-20250804.0.x86_64.qcow2) = " + strings.Repeat("0", 64) + "\n" +
+		"SHA256 (" + dated + ") = " + hexSum + "\n" +
+		"SHA256 (CentOS-Stream-GenericCloud-9-latest.x86_64.qcow2) = " + strings.Repeat("1", 64)
+	var fetched []string
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		fetched = append(fetched, req.URL.Path)
+		mu.Unlock()
+		switch req.URL.Path {
+		case "/centos/9-stream/x86_64/images/CHECKSUM":
+			io.WriteString(w, checksums)
+		case "/centos/9-stream/x86_64/images/" + dated:
+			w.Write(data)
+		default:
+			http.NotFound(w, req)
+		}
+	}))
+	defer srv.Close()
+
+	server := guestruntest.StartSSHServer(t)
+	d := guestruntest.NewFake()
+	dir := t.TempDir()
+	var b Builder
+	if _, _, err := b.Prepare(map[string]interface{}{
+		"packer_build_name": "preset",
+		"centos_version":    "stream9",
+		"centos_mirror":     srv.URL,
+		"domain_type":       "qemu",
+		"ssh_port":          server.Port,
+		"ssh_timeout":       "5s",
+		"shutdown_timeout":  "5s",
+		"output_directory":  filepath.Join(dir, "output"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	out, ui := recordingUI()
+	a, err := b.run(context.Background(), ui, &packersdk.MockHook{}, d)
+	if err != nil {
+		t.Fatalf("build failed: %v\n%s", err, out)
+	}
+	if got := a.State(artifact.StateSourceImageName); got != dated {
+		t.Errorf("artifact's source image name = %v, want %s", got, dated)
+	}
+	if got := a.State(artifact.StateSourceCompose); got != "20250812.0" {
+		t.Errorf("artifact's source compose = %v, want 20250812.0", got)
+	}
+	if got := a.State(artifact.StateSourceImage); got != srv.URL+"/centos/9-stream/x86_64/images/"+dated {
+		t.Errorf("artifact's source image = %v", got)
+	}
+	if !strings.Contains(a.String(), "built from "+dated) {
+		t.Errorf("artifact %q does not name its source image", a.String())
+	}
+	if want := "Source image: " + dated + " (compose 20250812.0, "; !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "sha256:"+hexSum) {
+		t.Errorf("build output does not say %q with its sha256:\n%s", want, out)
+	}
+	for _, p := range fetched {
+		if strings.Contains(p, "latest") {
+			t.Errorf("the build fetched %s", p)
+		}
+	}
+}
+
+// The SDK keys cached downloads by the checksum string: two images checked
+// against one checksum file must not share a cached file.
+func TestCacheTargetPerImage(t *testing.T) {
+	t.Setenv("PACKER_CACHE_DIR", t.TempDir())
+	const sums = "file:https://cloud.centos.org/centos/10-stream/x86_64/images/CHECKSUM"
+	bios, _ := cacheTarget(sums, []string{"https://m/CentOS-Stream-GenericCloud-10-20250812.0.x86_64.qcow2"}, "img")
+	efi, _ := cacheTarget(sums, []string{"https://m/CentOS-Stream-GenericCloud-x86_64-10-20250812.0.x86_64.qcow2"}, "img")
+	if bios == "" || bios == efi {
+		t.Errorf("cache targets %q and %q: want two different files", bios, efi)
+	}
+	if pinned, _ := cacheTarget("sha256:"+strings.Repeat("a", 64), []string{"https://m/x.qcow2"}, "img"); pinned != "" {
+		t.Errorf("a pinned checksum got target %q; the SDK's own key (the digest) is per image", pinned)
 	}
 }

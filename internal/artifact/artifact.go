@@ -26,10 +26,18 @@ const BuilderID = "packer-centos.libvirt"
 
 // Keys of a centos-libvirt artifact's State.
 const (
-	StateImagePath     = "image_path"
-	StateFormat        = "format"
-	StateSHA256        = "sha256"
-	StateSourceImage   = "source_image"
+	StateImagePath   = "image_path"
+	StateFormat      = "format"
+	StateSHA256      = "sha256"
+	StateSourceImage = "source_image"
+	// StateSourceImageName is the file name of the image the build
+	// started from (a preset's dated name), StateSourceCompose its
+	// compose id when a preset chose it.
+	StateSourceImageName = "source_image_name"
+	StateSourceCompose   = "source_compose"
+	// StatePhaseTimings is the build's phase timings as JSON (see
+	// package timeline).
+	StatePhaseTimings  = "phase_timings"
 	StateCentOSVersion = "centos_version"
 	// StateBuildKey is the public key the build put into the guest (and
 	// removed again), so a verification can prove it is gone.

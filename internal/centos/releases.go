@@ -6,7 +6,9 @@ package centos
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
+	"strings"
 )
 
 // Firmware names as used by the builder's `firmware` option.
@@ -24,9 +26,10 @@ type Release struct {
 	// EndOfLife is the date upstream stopped updates, empty while supported.
 	EndOfLife string
 
-	// Cloud holds the GenericCloud qcow2 image per firmware. CentOS publishes
-	// BIOS-only images up to Stream 9 and a separate UEFI image for Stream 10.
-	Cloud map[string]Image
+	// Cloud says where the dated GenericCloud qcow2 images are, per
+	// architecture. CentOS publishes BIOS-only x86_64 images up to Stream 9
+	// and a separate UEFI image for Stream 10; aarch64 images boot UEFI.
+	Cloud map[string]CloudSeries
 	// DefaultUser is the account cloud-init creates in the GenericCloud image.
 	DefaultUser string
 
@@ -64,21 +67,56 @@ type Image struct {
 	Checksum string
 }
 
+const streamMirror = "https://mirror.stream.centos.org/"
+
+// Architectures CentOS publishes GenericCloud images for.
 const (
-	cloudBase    = "https://cloud.centos.org/centos/"
-	streamMirror = "https://mirror.stream.centos.org/"
+	X86_64  = "x86_64"
+	AArch64 = "aarch64"
 )
+
+// CloudSeries is where a release publishes its dated GenericCloud images
+// for one architecture, relative to a mirror of cloud.centos.org.
+type CloudSeries struct {
+	// Dir is the images' directory under the mirror's base URL.
+	Dir string
+	// ChecksumFile, in Dir, lists every image there.
+	ChecksumFile string
+	// Names matches a dated image's file name, per firmware; the one
+	// group is the compose (build) id.
+	Names map[string]*regexp.Regexp
+}
+
+// streamSeries is a Stream release's images for arch: "<n>-stream/<arch>/images/",
+// one CHECKSUM file (BSD format), names "CentOS-Stream-GenericCloud-<n>-<compose>.<arch>.qcow2".
+func streamSeries(n, arch string) CloudSeries {
+	fw := BIOS
+	if arch == AArch64 {
+		fw = EFI
+	}
+	return CloudSeries{
+		Dir:          "centos/" + n + "-stream/" + arch + "/images/",
+		ChecksumFile: "CHECKSUM",
+		Names: map[string]*regexp.Regexp{
+			fw: regexp.MustCompile(`^CentOS-Stream-GenericCloud-` + n + `-([0-9]{8}\.[0-9]+)\.` + arch + `\.qcow2$`),
+		},
+	}
+}
 
 var releases = map[string]Release{
 	"7": {
 		Version:   "7",
 		Name:      "CentOS 7",
 		EndOfLife: "2024-06-30",
-		Cloud: map[string]Image{
-			BIOS: {
-				URL:      cloudBase + "7/images/CentOS-7-x86_64-GenericCloud.qcow2",
-				Checksum: "file:" + cloudBase + "7/images/sha256sum.txt",
-			},
+		// One directory and one GNU-format sha256sum.txt for both
+		// architectures; composes are YYMM.
+		Cloud: map[string]CloudSeries{
+			X86_64: {Dir: "centos/7/images/", ChecksumFile: "sha256sum.txt", Names: map[string]*regexp.Regexp{
+				BIOS: regexp.MustCompile(`^CentOS-7-x86_64-GenericCloud-([0-9]{4})\.qcow2$`),
+			}},
+			AArch64: {Dir: "centos/7/images/", ChecksumFile: "sha256sum.txt", Names: map[string]*regexp.Regexp{
+				EFI: regexp.MustCompile(`^CentOS-7-aarch64-GenericCloud-([0-9]{4})\.qcow2$`),
+			}},
 		},
 		DefaultUser: "centos",
 		MinX86Level: 1,
@@ -89,15 +127,10 @@ var releases = map[string]Release{
 		BootCommand: isolinuxOnBIOS,
 	},
 	"stream8": {
-		Version:   "stream8",
-		Name:      "CentOS Stream 8",
-		EndOfLife: "2024-05-31",
-		Cloud: map[string]Image{
-			BIOS: {
-				URL:      cloudBase + "8-stream/x86_64/images/CentOS-Stream-GenericCloud-8-latest.x86_64.qcow2",
-				Checksum: "file:" + cloudBase + "8-stream/x86_64/images/CHECKSUM",
-			},
-		},
+		Version:     "stream8",
+		Name:        "CentOS Stream 8",
+		EndOfLife:   "2024-05-31",
+		Cloud:       map[string]CloudSeries{X86_64: streamSeries("8", X86_64), AArch64: streamSeries("8", AArch64)},
 		DefaultUser: "centos",
 		MinX86Level: 1,
 		ISO: Image{
@@ -107,14 +140,9 @@ var releases = map[string]Release{
 		BootCommand: isolinuxOnBIOS,
 	},
 	"stream9": {
-		Version: "stream9",
-		Name:    "CentOS Stream 9",
-		Cloud: map[string]Image{
-			BIOS: {
-				URL:      cloudBase + "9-stream/x86_64/images/CentOS-Stream-GenericCloud-9-latest.x86_64.qcow2",
-				Checksum: "file:" + cloudBase + "9-stream/x86_64/images/CHECKSUM",
-			},
-		},
+		Version:     "stream9",
+		Name:        "CentOS Stream 9",
+		Cloud:       map[string]CloudSeries{X86_64: streamSeries("9", X86_64), AArch64: streamSeries("9", AArch64)},
 		DefaultUser: "cloud-user",
 		MinX86Level: 2,
 		ISO: Image{
@@ -126,15 +154,11 @@ var releases = map[string]Release{
 	"stream10": {
 		Version: "stream10",
 		Name:    "CentOS Stream 10",
-		Cloud: map[string]Image{
-			BIOS: {
-				URL:      cloudBase + "10-stream/x86_64/images/CentOS-Stream-GenericCloud-10-latest.x86_64.qcow2",
-				Checksum: "file:" + cloudBase + "10-stream/x86_64/images/CHECKSUM",
-			},
-			EFI: {
-				URL:      cloudBase + "10-stream/x86_64/images/CentOS-Stream-GenericCloud-x86_64-10-latest.x86_64.qcow2",
-				Checksum: "file:" + cloudBase + "10-stream/x86_64/images/CHECKSUM",
-			},
+		// The x86_64 UEFI image has its own name, with the architecture
+		// before the version.
+		Cloud: map[string]CloudSeries{
+			X86_64:  stream10X86(),
+			AArch64: streamSeries("10", AArch64),
 		},
 		DefaultUser: "cloud-user",
 		MinX86Level: 3,
@@ -176,16 +200,42 @@ func order(v string) int {
 	return 100
 }
 
-// CloudImage returns the GenericCloud image that boots with the firmware.
-func (r Release) CloudImage(firmware string) (Image, error) {
-	img, ok := r.Cloud[firmware]
+func stream10X86() CloudSeries {
+	s := streamSeries("10", X86_64)
+	s.Names[EFI] = regexp.MustCompile(`^CentOS-Stream-GenericCloud-x86_64-10-([0-9]{8}\.[0-9]+)\.x86_64\.qcow2$`)
+	return s
+}
+
+// Series returns where the release's GenericCloud images for arch and
+// firmware are, and the pattern of their names; the error says what the
+// release does publish.
+func (r Release) Series(arch, firmware string) (CloudSeries, *regexp.Regexp, error) {
+	s, ok := r.Cloud[arch]
 	if !ok {
-		var have []string
-		for fw := range r.Cloud {
-			have = append(have, fw)
-		}
-		sort.Strings(have)
-		return Image{}, fmt.Errorf("%s publishes no %s GenericCloud image (available: %v)", r.Name, firmware, have)
+		return CloudSeries{}, nil, fmt.Errorf("%s publishes no %s GenericCloud image (architectures: %s)", r.Name, arch, strings.Join(sortedKeys(r.Cloud), ", "))
 	}
-	return img, nil
+	name, ok := s.Names[firmware]
+	if !ok {
+		return CloudSeries{}, nil, fmt.Errorf("%s publishes no %s GenericCloud image for %s (available: %s)", r.Name, firmware, arch, strings.Join(sortedKeys(s.Names), ", "))
+	}
+	return s, name, nil
+}
+
+// DefaultFirmware is the firmware of the release's one image for arch,
+// or BIOS where there are both.
+func (r Release) DefaultFirmware(arch string) string {
+	names := r.Cloud[arch].Names
+	if _, ok := names[BIOS]; ok || len(names) == 0 {
+		return BIOS
+	}
+	return sortedKeys(names)[0]
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

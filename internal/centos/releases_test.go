@@ -10,30 +10,26 @@ import (
 // ../shared/CENTOS-FACTS.md §1 and §6) so a typo in the table fails here.
 func TestReleases(t *testing.T) {
 	tests := []struct {
-		version   string
-		firmware  string
-		url       string
-		checksum  string
-		user      string
-		x86Level  int
-		wantError bool
+		version, arch, firmware string
+		dir, sums, example      string
+		user                    string
+		x86Level                int
+		wantError               bool
 	}{
-		{"7", BIOS, "https://cloud.centos.org/centos/7/images/CentOS-7-x86_64-GenericCloud.qcow2",
-			"file:https://cloud.centos.org/centos/7/images/sha256sum.txt", "centos", 1, false},
-		{"7", EFI, "", "", "centos", 1, true},
-		{"stream8", BIOS, "https://cloud.centos.org/centos/8-stream/x86_64/images/CentOS-Stream-GenericCloud-8-latest.x86_64.qcow2",
-			"file:https://cloud.centos.org/centos/8-stream/x86_64/images/CHECKSUM", "centos", 1, false},
-		{"stream8", EFI, "", "", "centos", 1, true},
-		{"stream9", BIOS, "https://cloud.centos.org/centos/9-stream/x86_64/images/CentOS-Stream-GenericCloud-9-latest.x86_64.qcow2",
-			"file:https://cloud.centos.org/centos/9-stream/x86_64/images/CHECKSUM", "cloud-user", 2, false},
-		{"stream9", EFI, "", "", "cloud-user", 2, true},
-		{"stream10", BIOS, "https://cloud.centos.org/centos/10-stream/x86_64/images/CentOS-Stream-GenericCloud-10-latest.x86_64.qcow2",
-			"file:https://cloud.centos.org/centos/10-stream/x86_64/images/CHECKSUM", "cloud-user", 3, false},
-		{"stream10", EFI, "https://cloud.centos.org/centos/10-stream/x86_64/images/CentOS-Stream-GenericCloud-x86_64-10-latest.x86_64.qcow2",
-			"file:https://cloud.centos.org/centos/10-stream/x86_64/images/CHECKSUM", "cloud-user", 3, false},
+		{"7", X86_64, BIOS, "centos/7/images/", "sha256sum.txt", "CentOS-7-x86_64-GenericCloud-2211.qcow2", "centos", 1, false},
+		{"7", X86_64, EFI, "", "", "", "centos", 1, true},
+		{"7", AArch64, EFI, "centos/7/images/", "sha256sum.txt", "CentOS-7-aarch64-GenericCloud-2211.qcow2", "centos", 1, false},
+		{"stream8", X86_64, BIOS, "centos/8-stream/x86_64/images/", "CHECKSUM", "CentOS-Stream-GenericCloud-8-20240429.0.x86_64.qcow2", "centos", 1, false},
+		{"stream8", X86_64, EFI, "", "", "", "centos", 1, true},
+		{"stream9", X86_64, BIOS, "centos/9-stream/x86_64/images/", "CHECKSUM", "CentOS-Stream-GenericCloud-9-20260720.0.x86_64.qcow2", "cloud-user", 2, false},
+		{"stream9", X86_64, EFI, "", "", "", "cloud-user", 2, true},
+		{"stream9", AArch64, EFI, "centos/9-stream/aarch64/images/", "CHECKSUM", "CentOS-Stream-GenericCloud-9-20250811.0.aarch64.qcow2", "cloud-user", 2, false},
+		{"stream10", X86_64, BIOS, "centos/10-stream/x86_64/images/", "CHECKSUM", "CentOS-Stream-GenericCloud-10-20260720.0.x86_64.qcow2", "cloud-user", 3, false},
+		{"stream10", X86_64, EFI, "centos/10-stream/x86_64/images/", "CHECKSUM", "CentOS-Stream-GenericCloud-x86_64-10-20241118.0.x86_64.qcow2", "cloud-user", 3, false},
+		{"stream10", AArch64, BIOS, "", "", "", "cloud-user", 3, true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.version+"/"+tt.firmware, func(t *testing.T) {
+		t.Run(tt.version+"/"+tt.arch+"/"+tt.firmware, func(t *testing.T) {
 			r, ok := Lookup(tt.version)
 			if !ok {
 				t.Fatalf("Lookup(%q) found nothing", tt.version)
@@ -44,18 +40,24 @@ func TestReleases(t *testing.T) {
 			if r.MinX86Level != tt.x86Level {
 				t.Errorf("MinX86Level = %d, want %d", r.MinX86Level, tt.x86Level)
 			}
-			img, err := r.CloudImage(tt.firmware)
+			s, name, err := r.Series(tt.arch, tt.firmware)
 			if tt.wantError {
 				if err == nil || !strings.Contains(err.Error(), "no "+tt.firmware) {
-					t.Fatalf("CloudImage(%s) error = %v, want a 'no %s' error", tt.firmware, err, tt.firmware)
+					t.Fatalf("Series(%s, %s) error = %v, want a 'no %s' error", tt.arch, tt.firmware, err, tt.firmware)
 				}
 				return
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if img.URL != tt.url || img.Checksum != tt.checksum {
-				t.Errorf("CloudImage(%s) = %+v, want URL %s checksum %s", tt.firmware, img, tt.url, tt.checksum)
+			if s.Dir != tt.dir || s.ChecksumFile != tt.sums {
+				t.Errorf("Series = %s%s, want %s%s", s.Dir, s.ChecksumFile, tt.dir, tt.sums)
+			}
+			if !name.MatchString(tt.example) {
+				t.Errorf("%s does not match %s", tt.example, name)
+			}
+			if latest := strings.Replace(tt.example, name.FindStringSubmatch(tt.example)[1], "latest", 1); name.MatchString(latest) {
+				t.Errorf("the -latest alias %s matches %s", latest, name)
 			}
 		})
 	}

@@ -20,6 +20,9 @@ import (
 // back, and the storage calls move whole disk images.
 type Driver interface {
 	KVMUsable(ctx context.Context) (bool, string)
+	// CPUFeatures lists the features a guest of domainType with the
+	// domainxml CPU choice cpu will see.
+	CPUFeatures(ctx context.Context, domainType, cpu string) ([]string, error)
 	Network(ctx context.Context, name string) (libvirtdriver.Network, error)
 	AddDHCPHost(ctx context.Context, network string, h libvirtdriver.DHCPHost) error
 	RemoveDHCPHost(ctx context.Context, network string, h libvirtdriver.DHCPHost) error

@@ -400,3 +400,56 @@ func TestMakeWorkDir(t *testing.T) {
 		t.Error("Remove left the directory")
 	}
 }
+
+// A release's x86-64 level is checked against the CPU the guest will get
+// before it boots: below it the guest's glibc refuses to start and SSH
+// never comes.
+func TestCheckHostCPULevel(t *testing.T) {
+	v1 := []string{"cx8", "cmov", "sse", "sse2", "lm", "nx"}
+	v2 := append(append([]string(nil), v1...), "cx16", "lahf_lm", "popcnt", "sse4.1", "sse4.2", "ssse3")
+	tests := []struct {
+		name       string
+		domainType string
+		model      string
+		level      int
+		flags      []string
+		fail       error
+		wantErr    []string
+		wantWarn   string
+	}{
+		{"v1 release needs no check", "qemu", "", 1, v1, nil, nil, ""},
+		{"stream9 on a v2 CPU", "qemu", "", 2, v2, nil, nil, ""},
+		{"stream10 on qemu64 under TCG", "qemu", "qemu64", 3, v1, nil,
+			[]string{"CentOS Stream 10 needs an x86-64-v3 CPU, but the guest's CPU (model qemu64) lacks avx, avx2, bmi1, bmi2, cx16, fma", "never reach SSH", "set cpu_model to a model that has them"}, ""},
+		{"stream10 on an old KVM host", "kvm", "", 3, v2, nil,
+			[]string{"(the host's, under KVM) lacks avx, avx2", "build on a newer host"}, ""},
+		{"stream10 on an old TCG", "qemu", "", 3, v2, nil,
+			[]string{"(the most qemu can offer) lacks avx", "QEMU 7.2 or later"}, ""},
+		{"libvirt cannot say", "qemu", "", 3, nil, errors.New("no baseline"), nil,
+			"WARNING: could not check that the guest's CPU offers x86-64-v3: no baseline"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := fake.New(fake.NATNetwork("default"))
+			d.KVM = true
+			d.CPUFlags = tt.flags
+			if tt.fail != nil {
+				d.Fail = map[string]error{"CPUFeatures": tt.fail}
+			}
+			ui := &recordingUI{}
+			_, err := CheckHost(context.Background(), d, ui, HostWish{Network: "default", DomainType: tt.domainType,
+				CPUModel: tt.model, MinX86Level: tt.level, Release: "CentOS Stream 10"})
+			if len(tt.wantErr) == 0 && err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("error %v lacks %q", err, w)
+				}
+			}
+			if tt.wantWarn != "" && !strings.Contains(ui.String(), tt.wantWarn) {
+				t.Errorf("output lacks %q:\n%s", tt.wantWarn, ui)
+			}
+		})
+	}
+}

@@ -24,13 +24,16 @@ type HostWish struct {
 	DomainType string
 	// CPUModel is the user's CPU choice, or empty.
 	CPUModel string
-	// MinX86Level is what the guest's userland needs (1, 2 or 3).
+	// MinX86Level is what the guest's userland needs (1, 2 or 3), and
+	// Release names who needs it, for the error.
 	MinX86Level int
+	Release     string
 }
 
 // CheckHost finds the network (it must exist and run) and picks the
 // domain type — for "auto", KVM when libvirt says it is usable, else TCG
-// with a loud warning — and the CPU.
+// with a loud warning — and the CPU, which must offer the x86-64 level
+// the release needs.
 func CheckHost(ctx context.Context, d Driver, ui UI, w HostWish) (Host, error) {
 	net, err := d.Network(ctx, w.Network)
 	if err != nil {
@@ -51,6 +54,9 @@ func CheckHost(ctx context.Context, d Driver, ui UI, w HostWish) (Host, error) {
 		}
 	}
 	h.CPU = CPUFor(w.CPUModel, h.DomainType, w.MinX86Level)
+	if err := checkCPULevel(ctx, d, ui, h, w); err != nil {
+		return Host{}, err
+	}
 	return h, nil
 }
 

@@ -30,8 +30,10 @@ type Run struct {
 	UI      packersdk.Ui
 	Timings *Timings
 	// MinX86Level is the x86-64 level the guest's CentOS release needs
-	// (1 when unknown), which picks the CPU under TCG.
+	// (1 when unknown), which picks the CPU under TCG and is checked
+	// against the CPU before the guest boots; Release names the release.
 	MinX86Level int
+	Release     string
 
 	WorkDir guest.WorkDir
 	// Disk is the guest's system disk and Seed its cloud-init seed (zero

@@ -25,6 +25,7 @@ func (s *StepCheckHost) Run(ctx context.Context, state multistep.StateBag) multi
 		DomainType:  s.Hypervisor.DomainType,
 		CPUModel:    s.Machine.CPUModel,
 		MinX86Level: r.MinX86Level,
+		Release:     r.Release,
 	})
 	if err != nil {
 		return Fail(state, err)

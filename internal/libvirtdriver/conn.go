@@ -184,6 +184,65 @@ func (c *Conn) KVMUsable(ctx context.Context) (bool, string) {
 	return true, ""
 }
 
+// CPUFeatures lists the CPU features a guest of domainType ("kvm",
+// "qemu") gets with cpu: "" is QEMU's default model (qemu64), the
+// host-passthrough, host-model and maximum modes are what libvirt's
+// host-model for that domain type offers, anything else is a named model.
+// libvirt expands the model into all its features.
+func (c *Conn) CPUFeatures(ctx context.Context, domainType, cpu string) ([]string, error) {
+	lc, _, err := c.conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	want := libvirtxml.DomainCPU{Mode: "custom", Match: "exact", Model: &libvirtxml.DomainCPUModel{Value: cpu, Fallback: "forbid"}}
+	switch cpu {
+	case "":
+		want.Model.Value = "qemu64"
+	case "host-passthrough", "host-model", "maximum":
+		doc, err := lc.GetDomainCapabilities("", "x86_64", "", domainType, 0)
+		if err != nil {
+			return nil, fmt.Errorf("read %s domain capabilities: %w", domainType, clean(err))
+		}
+		var caps libvirtxml.DomainCaps
+		if err := caps.Unmarshal(doc); err != nil {
+			return nil, fmt.Errorf("unreadable domain capabilities: %w", err)
+		}
+		found := false
+		for _, m := range caps.CPU.Modes {
+			if m.Name != "host-model" || m.Supported != "yes" || len(m.Models) == 0 {
+				continue
+			}
+			found = true
+			want.Model.Value = m.Models[0].Name
+			for _, f := range m.Features {
+				want.Features = append(want.Features, libvirtxml.DomainCPUFeature{Policy: f.Policy, Name: f.Name})
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("libvirt names no host-model CPU for %s guests", domainType)
+		}
+	}
+	doc, err := want.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	expanded, err := lc.BaselineHypervisorCPU("", "x86_64", "", domainType, []string{doc}, libvirt.CONNECT_BASELINE_CPU_EXPAND_FEATURES)
+	if err != nil {
+		return nil, fmt.Errorf("expand CPU model %s: %w", want.Model.Value, clean(err))
+	}
+	var got libvirtxml.DomainCPU
+	if err := got.Unmarshal(expanded); err != nil {
+		return nil, fmt.Errorf("unreadable CPU definition: %w", err)
+	}
+	var features []string
+	for _, f := range got.Features {
+		if f.Policy == "require" || f.Policy == "force" || f.Policy == "" {
+			features = append(features, f.Name)
+		}
+	}
+	return features, nil
+}
+
 // Network describes the named network.
 func (c *Conn) Network(ctx context.Context, name string) (Network, error) {
 	net, err := c.network(ctx, name)

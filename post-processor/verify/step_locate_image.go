@@ -31,7 +31,7 @@ func (stepLocateImage) Run(ctx context.Context, state multistep.StateBag) multis
 	}
 	r.image = img
 	if rel, ok := centos.Lookup(img.CentOSVersion); ok {
-		r.MinX86Level = rel.MinX86Level
+		r.MinX86Level, r.Release = rel.MinX86Level, rel.Name
 	}
 	r.UI.Say(fmt.Sprintf("Verifying %s (%s, sha256 %s)", img.Path, img.Format, shortSum(img.SHA256)))
 	return multistep.ActionContinue

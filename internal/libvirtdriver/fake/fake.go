@@ -25,6 +25,9 @@ import (
 type Driver struct {
 	// KVM is what KVMUsable reports.
 	KVM bool
+	// CPUFlags is what CPUFeatures reports for every model; nil is a
+	// CPU with every x86-64-v3 feature.
+	CPUFlags []string
 	// IgnoreACPI makes the guest ignore ShutdownDomain, as a hung guest
 	// would.
 	IgnoreACPI bool
@@ -154,6 +157,22 @@ func (d *Driver) KVMUsable(context.Context) (bool, string) {
 		return true, ""
 	}
 	return false, "fake: no KVM"
+}
+
+// x86v3 is an x86-64-v3 CPU's features, for the fake's default CPU.
+var x86v3 = []string{"cx16", "lahf_lm", "popcnt", "sse4.1", "sse4.2", "ssse3", "avx", "avx2", "bmi1", "bmi2", "fma", "movbe", "xsave"}
+
+// CPUFeatures reports CPUFlags.
+func (d *Driver) CPUFeatures(context.Context, string, string) ([]string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.record("CPUFeatures"); err != nil {
+		return nil, err
+	}
+	if d.CPUFlags == nil {
+		return x86v3, nil
+	}
+	return d.CPUFlags, nil
 }
 
 // Network describes a network.
