@@ -164,7 +164,9 @@ func judgeImage(infoErr error, judge func() Verdict) Verdict {
 func timed(name string, f func() Verdict) Result {
 	start := time.Now()
 	v := f()
-	return imageResult(name, time.Since(start), v)
+	res := imageResult(name, time.Since(start), v)
+	res.Started = start
+	return res
 }
 
 func imageResult(name string, d time.Duration, v Verdict) Result {

@@ -19,6 +19,9 @@ type Result struct {
 	Duration time.Duration
 	// Attempts counts evaluations; more than one only with retry.
 	Attempts int
+	// Started is when the check began, for the report's timeline; zero
+	// for results no check run made (a guest that never came up).
+	Started time.Time
 }
 
 // Runner runs checks against a guest.
@@ -94,7 +97,7 @@ func (r *Runner) runOne(parent context.Context, g *Guest, c Check) Result {
 	defer cancel()
 
 	start := time.Now()
-	res := Result{Type: m.Type, Name: m.Name, Description: m.Description}
+	res := Result{Type: m.Type, Name: m.Name, Description: m.Description, Started: start}
 	// informative is the latest verdict that says more than "the context
 	// expired", which is what an attempt cut short by the timeout returns.
 	var v, informative Verdict

@@ -75,6 +75,7 @@ func SecondBootFailed(err error, d time.Duration) Result {
 		Status:      StatusFail,
 		Message:     "the guest did not come back after its reboot: " + err.Error(),
 		Duration:    d,
+		Started:     time.Now().Add(-d),
 	}
 }
 

@@ -28,13 +28,22 @@ type Artifact struct {
 
 	// generatedData is what the build told provisioners and templates.
 	generatedData map[string]interface{}
+	// timings is the build's phases as JSON, also in timingsFile.
+	timings     string
+	timingsFile string
 }
 
 // BuilderId identifies the builder that made the artifact.
 func (*Artifact) BuilderId() string { return artifact.BuilderID }
 
-// Files lists the image and its .sha256 file.
-func (a *Artifact) Files() []string { return []string{a.imagePath, a.imagePath + ".sha256"} }
+// Files lists the image, its .sha256 file and the build's phase timings.
+func (a *Artifact) Files() []string {
+	files := []string{a.imagePath, a.imagePath + ".sha256"}
+	if a.timingsFile != "" {
+		files = append(files, a.timingsFile)
+	}
+	return files
+}
 
 // Id is the image's path.
 func (a *Artifact) Id() string { return a.imagePath }
@@ -71,6 +80,8 @@ func (a *Artifact) State(name string) interface{} {
 		return a.buildKey
 	case artifact.StateServedFiles:
 		return strings.Join(a.servedFiles, "\n")
+	case artifact.StatePhaseTimings:
+		return a.timings
 	case "generated_data":
 		return a.generatedData
 	case registryimage.ArtifactStateURI:

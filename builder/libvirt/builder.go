@@ -75,6 +75,10 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 	if r.image.path == "" {
 		return nil, errors.New("build ended without an image")
 	}
+	timings, timingsFile, err := writeTimings(cfg.OutputDirectory, r.Timings.Record("build"))
+	if err != nil {
+		return nil, err
+	}
 	generated, _ := state.Get("generated_data").(map[string]interface{})
 	source, compose := sourceImageURL(state, cfg), ""
 	if r.source != nil {
@@ -94,6 +98,8 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 		buildKey:      strings.TrimSpace(string(cfg.Comm.SSHPublicKey)),
 		servedFiles:   cfg.servedFiles(),
 		generatedData: generated,
+		timings:       timings,
+		timingsFile:   timingsFile,
 	}, nil
 }
 

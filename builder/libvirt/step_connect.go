@@ -67,9 +67,7 @@ func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multist
 		cause, _ := state.Get("error").(error)
 		return s.failed(ctx, watched, state, timeout, cause)
 	}
-	for _, p := range r.Guest.BootPhases(ctx, time.Now()) {
-		r.Timings.Add(p.Name, p.D)
-	}
+	r.Timings.AddBoot(ctx, r.Guest, time.Now())
 	return multistep.ActionContinue
 }
 

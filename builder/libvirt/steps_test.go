@@ -23,6 +23,7 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun/guestruntest"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
+	"github.com/packer-centos/packer-plugin-centos/internal/timeline"
 )
 
 // testRun wires a build run to the fake driver and a UI that records what
@@ -230,6 +231,26 @@ func TestBuildFromPresetMirror(t *testing.T) {
 	}
 	if want := "Source image: " + dated + " (compose 20250812.0, "; !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "sha256:"+hexSum) {
 		t.Errorf("build output does not say %q with its sha256:\n%s", want, out)
+	}
+	// The phases go into the artifact and beside the image, in order.
+	rec, err := timeline.Read(strings.NewReader(a.State(artifact.StatePhaseTimings).(string)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for i, p := range rec.Phases {
+		names = append(names, p.Name)
+		if i > 0 && p.Start.Before(rec.Phases[i-1].End().Add(-time.Millisecond)) {
+			t.Errorf("phase %s starts before %s ended", p.Name, rec.Phases[i-1].Name)
+		}
+	}
+	if got := strings.Join(names, ","); got != "resolve,download,disk,boot→lease,lease→SSH,provision,generalize,shutdown,export" && got != "resolve,download,disk,boot→SSH,provision,generalize,shutdown,export" {
+		t.Errorf("phases %s", got)
+	}
+	if files := a.Files(); len(files) != 3 || files[2] != filepath.Join(dir, "output", timeline.FileName) {
+		t.Errorf("artifact files %v, want the image, its .sha256 and %s", files, timeline.FileName)
+	} else if data, err := os.ReadFile(files[2]); err != nil || strings.TrimSpace(string(data)) != a.State(artifact.StatePhaseTimings) {
+		t.Errorf("%s = %q (%v), want the artifact's timings", files[2], data, err)
 	}
 	for _, p := range fetched {
 		if strings.Contains(p, "latest") {

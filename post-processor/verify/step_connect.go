@@ -33,7 +33,7 @@ func (s *stepConnect) Run(ctx context.Context, state multistep.StateBag) multist
 	}
 	r.exec = exec
 	r.bootTime = time.Since(r.Guest.BootStarted)
-	r.Timings.Add("boot→SSH", r.bootTime)
+	r.Timings.AddBoot(ctx, r.Guest, r.Guest.BootStarted.Add(r.bootTime))
 	r.UI.Say(fmt.Sprintf("Logged in as %s after %.1fs", comm.SSHUsername, r.bootTime.Seconds()))
 	return multistep.ActionContinue
 }
