@@ -64,6 +64,9 @@ type Image struct {
 	// ServedFiles are the names of the files the build served the
 	// installer.
 	ServedFiles []string
+	// PhaseTimings is the build's timeline as JSON (package timeline),
+	// if the build recorded one.
+	PhaseTimings string
 }
 
 // Read finds the disk image in a: from the state of a centos-libvirt
@@ -77,6 +80,7 @@ func Read(ctx context.Context, a packersdk.Artifact) (Image, error) {
 			SHA256:        stateString(a, StateSHA256),
 			CentOSVersion: stateString(a, StateCentOSVersion),
 			BuildKey:      stateString(a, StateBuildKey),
+			PhaseTimings:  stateString(a, StatePhaseTimings),
 		}
 		if served := stateString(a, StateServedFiles); served != "" {
 			img.ServedFiles = strings.Split(served, "\n")

@@ -21,6 +21,7 @@ type FlatConfig struct {
 	Spec                      *string           `mapstructure:"spec" required:"false" cty:"spec" hcl:"spec"`
 	ReportJUnit               *string           `mapstructure:"report_junit" required:"false" cty:"report_junit" hcl:"report_junit"`
 	ReportJSON                *string           `mapstructure:"report_json" required:"false" cty:"report_json" hcl:"report_json"`
+	ReportHTML                *string           `mapstructure:"report_html" required:"false" cty:"report_html" hcl:"report_html"`
 	Parallel                  *int              `mapstructure:"parallel" required:"false" cty:"parallel" hcl:"parallel"`
 	CheckTimeout              *string           `mapstructure:"check_timeout" required:"false" cty:"check_timeout" hcl:"check_timeout"`
 	MaxBootSeconds            *int              `mapstructure:"max_boot_seconds" required:"false" cty:"max_boot_seconds" hcl:"max_boot_seconds"`
@@ -111,6 +112,7 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"spec":                         &hcldec.AttrSpec{Name: "spec", Type: cty.String, Required: false},
 		"report_junit":                 &hcldec.AttrSpec{Name: "report_junit", Type: cty.String, Required: false},
 		"report_json":                  &hcldec.AttrSpec{Name: "report_json", Type: cty.String, Required: false},
+		"report_html":                  &hcldec.AttrSpec{Name: "report_html", Type: cty.String, Required: false},
 		"parallel":                     &hcldec.AttrSpec{Name: "parallel", Type: cty.Number, Required: false},
 		"check_timeout":                &hcldec.AttrSpec{Name: "check_timeout", Type: cty.String, Required: false},
 		"max_boot_seconds":             &hcldec.AttrSpec{Name: "max_boot_seconds", Type: cty.Number, Required: false},

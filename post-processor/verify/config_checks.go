@@ -23,6 +23,13 @@ type ChecksConfig struct {
 	ReportJUnit string `mapstructure:"report_junit" required:"false"`
 	// Write a JSON report here.
 	ReportJSON string `mapstructure:"report_json" required:"false"`
+	// Write an HTML report here: one self-contained page (no script,
+	// nothing fetched) with the verdict, every check with its status,
+	// duration, attempts and message, the console tail when the guest did
+	// not come up, and a timeline of the build's phases (from the
+	// centos-libvirt artifact) followed by verify's, with the checks in
+	// parallel lanes.
+	ReportHTML string `mapstructure:"report_html" required:"false"`
 	// How many checks run at once, 1 to 16. Overrides the spec's
 	// `settings { parallel }`; defaults to 4.
 	Parallel int `mapstructure:"parallel" required:"false"`

@@ -99,7 +99,7 @@ func (p *PostProcessor) steps() []multistep.Step {
 		&guestrun.StepCheckHost{Hypervisor: &cfg.HypervisorConfig, Machine: &cfg.MachineConfig},
 		&guestrun.StepWorkDir{Prefix: "packer-centos-verify-"},
 		&guestrun.StepStorage{Hypervisor: &cfg.HypervisorConfig},
-		stepOverlay{},
+		guestrun.Timed{Name: "overlay", Step: stepOverlay{}},
 		multistep.If(cloud, &communicator.StepSSHKeyGen{CommConf: &cfg.Comm, SSHTemporaryKeyPair: cfg.Comm.SSHTemporaryKeyPair}),
 		multistep.If(cloud, &guestrun.StepSeed{
 			InstancePrefix: "packer-verify-",

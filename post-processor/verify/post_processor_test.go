@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
@@ -38,15 +39,27 @@ func TestWriteReportsWhenTheGuestNeverCameUp(t *testing.T) {
 	dir := t.TempDir()
 	var out bytes.Buffer
 	ui := &packersdk.BasicUi{Reader: strings.NewReader(""), Writer: &out, ErrorWriter: &out}
-	cfg := &Config{ChecksConfig: ChecksConfig{ReportJUnit: filepath.Join(dir, "r", "verify.xml"), ReportJSON: filepath.Join(dir, "verify.json")}}
-	r := &verifyRun{Run: &guestrun.Run{UI: ui}, config: cfg, image: artifact.Image{Path: "/images/x.qcow2"},
+	cfg := &Config{ChecksConfig: ChecksConfig{ReportJUnit: filepath.Join(dir, "r", "verify.xml"), ReportJSON: filepath.Join(dir, "verify.json"),
+		ReportHTML: filepath.Join(dir, "verify.html")}}
+	build := `{"schema_version":1,"component":"build","started":"2026-12-01T02:00:00Z","total_seconds":80,"phases":[{"name":"provision","start_seconds":50,"duration_seconds":6}]}`
+	r := &verifyRun{Run: &guestrun.Run{UI: ui, Timings: guestrun.NewTimings(time.Now())}, config: cfg,
+		image:        artifact.Image{Path: "/images/x.qcow2", PhaseTimings: build},
 		imageResults: []verifier.Result{{Type: "image", Name: "format", Status: verifier.StatusPass}}}
-	files, err := r.writeReports(errors.New("the image did not come up: no DHCP lease\nlast 20 lines..."), 0)
+	r.Timings.Add("boot→SSH", 15*time.Second)
+	files, err := r.writeReports(errors.New("the image did not come up: no DHCP lease\nserial console:\n  No bootable device."), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 2 {
-		t.Fatalf("files = %v, want both reports", files)
+	if len(files) != 3 {
+		t.Fatalf("files = %v, want the three reports", files)
+	}
+	// The page shows the whole failure, console tail included, and the
+	// build's phases before verify's.
+	html, _ := os.ReadFile(cfg.ReportHTML)
+	for _, want := range []string{"No bootable device.", "build: provision", "verify: boot→SSH", "FAILED"} {
+		if !bytes.Contains(html, []byte(want)) {
+			t.Errorf("HTML report lacks %q", want)
+		}
 	}
 	junit, _ := os.ReadFile(cfg.ReportJUnit)
 	if !bytes.Contains(junit, []byte(`name="boot"`)) || !bytes.Contains(junit, []byte("the image did not come up: no DHCP lease")) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/timeline"
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 
@@ -43,6 +44,7 @@ func (r *verifyRun) writeReports(failure error, elapsed time.Duration) ([]string
 	}{
 		{r.config.ReportJUnit, r.report.WriteJUnit},
 		{r.config.ReportJSON, r.report.WriteJSON},
+		{r.config.ReportHTML, func(w io.Writer) error { return r.report.WriteHTML(w, r.htmlPage(failure)) }},
 	} {
 		if f.path == "" {
 			continue
@@ -54,6 +56,25 @@ func (r *verifyRun) writeReports(failure error, elapsed time.Duration) ([]string
 		files = append(files, f.path)
 	}
 	return files, nil
+}
+
+// htmlPage is what the HTML report shows beside the results: the image,
+// why verification stopped (the whole error, console tail included), and
+// the build's and verify's timelines.
+func (r *verifyRun) htmlPage(failure error) verifier.HTMLPage {
+	verify := r.Timings.Record("verify")
+	page := verifier.HTMLPage{Image: r.image.Path, Verify: &verify}
+	if failure != nil {
+		page.Failure = failure.Error()
+	}
+	if r.image.PhaseTimings != "" {
+		if build, err := timeline.Read(strings.NewReader(r.image.PhaseTimings)); err == nil {
+			page.Build = &build
+		} else {
+			r.UI.Error(fmt.Sprintf("WARNING: the build's phase timings are unreadable, the report's timeline shows verify only: %v", err))
+		}
+	}
+	return page
 }
 
 func writeFile(path string, write func(io.Writer) error) error {
