@@ -45,19 +45,30 @@ func (r *Report) OK() bool {
 	return c.Failed == 0 && c.Errors == 0
 }
 
-// Err returns nil when the report is OK, else an error naming each check
-// that failed or errored, for the caller to fail the build with.
+// Err returns nil when the report is OK, else a *ChecksFailedError naming
+// each check that failed or errored, for the caller to fail the build
+// with.
 func (r *Report) Err() error {
 	if r.OK() {
 		return nil
 	}
+	return &ChecksFailedError{Report: r}
+}
+
+// ChecksFailedError says the checks ran and some failed or errored — as
+// opposed to a guest that could not be checked at all.
+type ChecksFailedError struct {
+	Report *Report
+}
+
+func (e *ChecksFailedError) Error() string {
 	var lines []string
-	for _, res := range r.Results {
+	for _, res := range e.Report.Results {
 		if res.Status == StatusFail || res.Status == StatusError {
 			lines = append(lines, fmt.Sprintf("%s %s %s: %s", strings.ToUpper(string(res.Status)), res.Type, res.Name, res.Message))
 		}
 	}
-	return fmt.Errorf("verification failed: %s\n%s", r.Summary(), strings.Join(lines, "\n"))
+	return fmt.Sprintf("verification failed: %s\n%s", e.Report.Summary(), strings.Join(lines, "\n"))
 }
 
 // Summary is the totals line, e.g. "12 checks: 10 passed, 1 failed,

@@ -16,8 +16,9 @@ import (
 
 // HTMLPage is what the HTML report shows beside the results.
 type HTMLPage struct {
-	// Image is the image that was verified.
-	Image string
+	// Image is the image that was verified, Source the one its build
+	// started from, if known.
+	Image, Source string
 	// Failure says why verification stopped before or during the checks
 	// (the guest did not come up), with the console tail the error
 	// carries; empty when the checks ran.
@@ -49,13 +50,13 @@ var htmlPage = template.Must(template.New("report").Funcs(template.FuncMap{
 func (r *Report) WriteHTML(w io.Writer, page HTMLPage) error {
 	c := r.Counts()
 	data := struct {
-		Name, Image, Summary, Failure string
-		OK                            bool
-		Counts                        Counts
-		Results                       []Result
-		Chart, Checks                 *chart
+		Name, Image, Source, Summary, Failure string
+		OK                                    bool
+		Counts                                Counts
+		Results                               []Result
+		Chart, Checks                         *chart
 	}{
-		Name: r.name(), Image: page.Image, Summary: r.Summary(), Failure: page.Failure,
+		Name: r.name(), Image: page.Image, Source: page.Source, Summary: r.Summary(), Failure: page.Failure,
 		OK: r.OK() && page.Failure == "", Counts: c, Results: r.Results,
 		Chart:  newChart(page.Build, page.Verify, r.Results),
 		Checks: newChecksChart(page.Verify, r.Results),

@@ -41,7 +41,7 @@ func htmlSample() (*verifier.Report, verifier.HTMLPage) {
 		r.Results[i].Started = vat(starts[i])
 	}
 	r.Results[1].Duration = 1200 * time.Millisecond
-	return r, verifier.HTMLPage{Image: "output-stream9/stream9.qcow2", Build: build, Verify: verify}
+	return r, verifier.HTMLPage{Image: "output-stream9/stream9.qcow2", Source: "CentOS-Stream-GenericCloud-9-20250812.0.x86_64.qcow2", Build: build, Verify: verify}
 }
 
 func TestHTMLReportGolden(t *testing.T) {

@@ -58,6 +58,7 @@ build {
     memory       = 1024
     report_junit = "reports/verify.xml"
     report_json  = "reports/verify.json"
+    report_html  = "reports/verify.html" # one page: verdict, checks, timeline
 
     # A check written inline rather than in verify.hcl.
     check_service {

@@ -67,6 +67,8 @@ type Image struct {
 	// PhaseTimings is the build's timeline as JSON (package timeline),
 	// if the build recorded one.
 	PhaseTimings string
+	// SourceImageName is the image the build started from, if known.
+	SourceImageName string
 }
 
 // Read finds the disk image in a: from the state of a centos-libvirt
@@ -75,12 +77,13 @@ type Image struct {
 func Read(ctx context.Context, a packersdk.Artifact) (Image, error) {
 	if a.BuilderId() == BuilderID {
 		img := Image{
-			Path:          stateString(a, StateImagePath),
-			Format:        stateString(a, StateFormat),
-			SHA256:        stateString(a, StateSHA256),
-			CentOSVersion: stateString(a, StateCentOSVersion),
-			BuildKey:      stateString(a, StateBuildKey),
-			PhaseTimings:  stateString(a, StatePhaseTimings),
+			Path:            stateString(a, StateImagePath),
+			Format:          stateString(a, StateFormat),
+			SHA256:          stateString(a, StateSHA256),
+			CentOSVersion:   stateString(a, StateCentOSVersion),
+			BuildKey:        stateString(a, StateBuildKey),
+			PhaseTimings:    stateString(a, StatePhaseTimings),
+			SourceImageName: stateString(a, StateSourceImageName),
 		}
 		if served := stateString(a, StateServedFiles); served != "" {
 			img.ServedFiles = strings.Split(served, "\n")

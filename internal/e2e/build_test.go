@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/timeline"
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 
@@ -20,22 +22,28 @@ import (
 // test world: TCG, the world's network, a non-root user created by
 // cloud-init as on CentOS cloud images.
 func standinSource(w *world, name string, extra string) string {
+	return standinSourceFrom(w, name, fmt.Sprintf("%q", w.image), fmt.Sprintf("%q", "sha256:"+w.imageSHA256), `"cloud-user"`, extra)
+}
+
+// standinSourceFrom is standinSource with the image, its checksum and the
+// user as HCL expressions, such as a data source's outputs.
+func standinSourceFrom(w *world, name, image, checksum, user, extra string) string {
 	return fmt.Sprintf(`
 source "centos-libvirt" %q {
-  source_image_url      = %q
-  source_image_checksum = "sha256:%s"
+  source_image_url      = %s
+  source_image_checksum = %s
   domain_type           = "qemu"
   network               = %q
   libvirt_uri           = %q
   cpus                  = 2
   memory                = 1024
   disk_size             = "3G"
-  ssh_username          = "cloud-user"
+  ssh_username          = %s
   ssh_timeout           = "4m"
   shutdown_timeout      = "2m"
 %s
 }
-`, name, w.image, w.imageSHA256, w.network, w.uri, extra)
+`, name, image, checksum, w.network, w.uri, user, extra)
 }
 
 // noGeneralize is for builds that do not test generalize and are not
@@ -54,11 +62,19 @@ packer {
 }
 `
 
-// pipelineTemplate is the whole pipeline of a user: the stand-in built
-// with a provisioner, then verified by centos-verify with a spec file and
-// an inline check, reports in JUnit and JSON.
-func pipelineTemplate(w *world) string {
-	return requiredPlugins + standinSource(w, "standin", "") + `
+// pipelineTemplate is the whole pipeline of a user: the newest dated
+// Stream 9 image found by the centos-image data source on the world's
+// CentOS mirror (the stand-in, under a CentOS name), built with a
+// provisioner, then verified by centos-verify with a spec file and an
+// inline check, reports in JUnit, JSON and HTML.
+func pipelineTemplate(w *world, mirrorURL string) string {
+	return requiredPlugins + `
+data "centos-image" "stream9" {
+  version = "stream9"
+  mirror  = "` + mirrorURL + `"
+}
+` + standinSourceFrom(w, "standin", "data.centos-image.stream9.url", "data.centos-image.stream9.checksum",
+		"data.centos-image.stream9.ssh_username", "") + `
 build {
   sources = ["source.centos-libvirt.standin"]
   provisioner "shell" {
@@ -73,6 +89,7 @@ build {
     ssh_timeout  = "4m"
     report_junit = "reports/verify.xml"
     report_json  = "reports/verify.json"
+    report_html  = "reports/verify.html"
     check_command {
       name   = "kernel"
       run    = "uname -s"
@@ -190,7 +207,7 @@ func runPipeline(t *testing.T, w *world, name, source string, files map[string]s
 func standinPipeline(t *testing.T, w *world) *pipelineRun {
 	t.Helper()
 	return sharedPipeline(t, w, "standin", w.image,
-		map[string]string{"verify.hcl": pipelineSpec, "build.pkr.hcl": pipelineTemplate(w)})
+		map[string]string{"verify.hcl": pipelineSpec, "build.pkr.hcl": pipelineTemplate(w, w.centosMirror(t).url)})
 }
 
 // artifactCopy is a copy, in the test's own directory, of the image the
@@ -328,12 +345,45 @@ func TestBuildAndVerifyStandIn(t *testing.T) {
 		t.Errorf("verify changed the image: sha256 %s before, %s after", sum, after)
 	}
 	// Verify's overlay and seed never go next to the image.
-	if entries, _ := os.ReadDir(filepath.Dir(image)); len(entries) != 2 {
+	if entries, _ := os.ReadDir(filepath.Dir(image)); len(entries) != 3 {
 		var names []string
 		for _, e := range entries {
 			names = append(names, e.Name())
 		}
-		t.Errorf("output directory holds %v, want only the image and its .sha256", names)
+		t.Errorf("output directory holds %v, want only the image, its .sha256 and %s", names, timeline.FileName)
+	}
+
+	// The source came from the data source: the newest dated image on
+	// the mirror, pinned by its sha256, named through to verify.
+	if want := "built from " + standinDated + ")"; !strings.Contains(out, want) {
+		t.Errorf("verify does not name the dated image the build started from (%q)", want)
+	}
+	served := strings.Join(w.centosMirror(t).served(), "\n")
+	for _, want := range []string{"GET /centos/9-stream/x86_64/images/CHECKSUM", "GET /centos/9-stream/x86_64/images/" + standinDated} {
+		if !strings.Contains(served, want) {
+			t.Errorf("the mirror did not serve %q; it served:\n%s", want, served)
+		}
+	}
+	if strings.Contains(served, "latest") || strings.Contains(served, "20250728") {
+		t.Errorf("the build fetched an image other than the newest dated one:\n%s", served)
+	}
+	// The build's phases, beside the image and in the HTML report.
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(image), timeline.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := timeline.Read(bytes.NewReader(data))
+	if err != nil || rec.Component != "build" || len(rec.Phases) < 8 {
+		t.Errorf("%s: %+v (%v), want the build's phases", timeline.FileName, rec, err)
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "reports", "verify.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"PASSED", "Built from: " + standinDated, "build: provision", "build: export", "verify: boot→lease", "verify: checks", "verify: second boot→SSH", "checks, lane 2", "/etc/baked-by-packer"} {
+		if !bytes.Contains(html, []byte(want)) {
+			t.Errorf("the HTML report lacks %q", want)
+		}
 	}
 	assertNothingLeft(t, p.before, p.after)
 }

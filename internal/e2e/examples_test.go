@@ -4,9 +4,14 @@ package e2e
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 
 // TestValidateExamples runs packer init and validate on every template
@@ -19,6 +24,7 @@ func TestValidateExamples(t *testing.T) {
 		"verify":        nil,
 		"centos7-iso":   nil,
 		"stream9-iso":   nil,
+		"centos-image":  nil,
 		"demo":          {"-var", "standin_image=" + w.image, "-var", "standin_sha256=" + w.imageSHA256, "-var", "network=" + w.network},
 	}
 	examples := filepath.Join(w.repo, "example")
@@ -31,6 +37,10 @@ func TestValidateExamples(t *testing.T) {
 			continue
 		}
 		t.Run(e.Name(), func(t *testing.T) {
+			if e.Name() == "ci-verify" {
+				validateCommandExample(t, w, filepath.Join(examples, e.Name()))
+				return
+			}
 			args, ok := vars[e.Name()]
 			if !ok {
 				t.Fatalf("example/%s has no entry in TestValidateExamples", e.Name())
@@ -50,5 +60,23 @@ func TestValidateExamples(t *testing.T) {
 				t.Errorf("packer validate failed (%d):\n%s", code, out)
 			}
 		})
+	}
+}
+
+// validateCommandExample checks the CI example of the centos-verify
+// command: its spec parses and every flag its script passes exists.
+func validateCommandExample(t *testing.T, w *world, dir string) {
+	if _, err := verifier.ParseFile(filepath.Join(dir, "verify.hcl")); err != nil {
+		t.Errorf("verify.hcl: %v", err)
+	}
+	script, err := os.ReadFile(filepath.Join(dir, "verify-image.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	help, _ := exec.Command(w.verifyCommand, "--help").CombinedOutput()
+	for _, m := range regexp.MustCompile(`(?m)^\s*(--[a-z-]+)`).FindAllStringSubmatch(string(script), -1) {
+		if !strings.Contains(string(help), "  -"+strings.TrimPrefix(m[1], "--")+" ") {
+			t.Errorf("verify-image.sh passes %s, which centos-verify does not have", m[1])
+		}
 	}
 }

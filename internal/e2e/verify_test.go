@@ -160,45 +160,6 @@ func verifyBlock(w *world, extra string) string {
 `
 }
 
-// TestVerifyFailingCheckFailsBuild: a JSON spec with a check the image
-// fails makes packer build exit non-zero, the output and the JUnit report
-// name that check, and the image is untouched.
-func TestVerifyFailingCheckFailsBuild(t *testing.T) {
-	w := requireWorld(t)
-	dir, tmp := workDir(t)
-	writeFile(t, filepath.Join(dir, "verify.json"), `{
-  "check": {
-    "file": {
-      "/etc/not-baked": { "exists": true }
-    },
-    "service": {
-      "ssh": { "enabled": true }
-    }
-  }
-}`)
-	image := filepath.Join(dir, "image.qcow2")
-	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), verifyFileTemplate(w, image, w.image, `    spec = "verify.json"
-    ssh_timeout = "4m"`))
-	before := takeSnapshot(t, w, tmp)
-	out, code := w.packerRun(t, dir, tmp, 10*time.Minute, "build", ".")
-	t.Logf("packer build:\n%s", out)
-	if code == 0 {
-		t.Fatal("build with a failing check succeeded")
-	}
-	if !strings.Contains(out, `FAIL file /etc/not-baked: expected`) {
-		t.Errorf("output does not name the failed check")
-	}
-	suite := readJUnit(t, filepath.Join(dir, "reports", "verify.xml"))
-	if !suite.failed("/etc/not-baked") || suite.failed("ssh") || suite.Failures != 1 {
-		t.Errorf("JUnit: failures=%d, /etc/not-baked failed=%v, ssh failed=%v; want exactly /etc/not-baked failed",
-			suite.Failures, suite.failed("/etc/not-baked"), suite.failed("ssh"))
-	}
-	if sum := fileSHA256(t, image); sum != w.imageSHA256 {
-		t.Errorf("verify changed the image: sha256 %s, want %s", sum, w.imageSHA256)
-	}
-	assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
-}
-
 // TestVerifyImageThatDoesNotBoot: an image with no operating system fails
 // verify within ssh_timeout, saying how far the guest got and showing its
 // serial console, and the JUnit report carries the failure too.

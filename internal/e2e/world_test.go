@@ -33,10 +33,15 @@ type world struct {
 	rpmImageSHA256 string
 	domainPrefix   string
 	pluginDir      string // PACKER_PLUGIN_PATH with this plugin installed
+	verifyCommand  string // the centos-verify command, built from this tree
 	repo           string
 }
 
 var theWorld *world
+
+// cleanups run when the whole run ends: servers and directories that
+// live as long as the shared pipelines.
+var cleanups []func()
 
 func TestMain(m *testing.M) {
 	w, err := setUp()
@@ -49,6 +54,9 @@ func TestMain(m *testing.M) {
 	if w != nil {
 		os.RemoveAll(w.pluginDir)
 		removeShared()
+		for _, c := range cleanups {
+			c()
+		}
 		printWallTimes(os.Stdout)
 	}
 	os.Exit(code)
@@ -108,6 +116,12 @@ func setUp() (*world, error) {
 	build.Dir = w.repo
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("build plugin: %v\n%s", err, out)
+	}
+	w.verifyCommand = filepath.Join(dir, "centos-verify")
+	build = exec.Command("go", "build", "-o", w.verifyCommand, "./cmd/centos-verify")
+	build.Dir = w.repo
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("build centos-verify: %v\n%s", err, out)
 	}
 	install := exec.Command(w.packer, "plugins", "install", "--path", bin, "github.com/packer-centos/centos")
 	install.Env = w.env(nil)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # demo.sh PLUGIN_BINARY — the offline demo behind `make demo`: in the test
 # world, packer init + build example/demo with the stand-in guest and
-# verify it, then print the artifact, the phase timings and the verdict. The world is torn down after.
+# verify it, then print the artifact, the phase timings, the verdict and
+# where the HTML report is. The world is torn down after.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -36,4 +37,5 @@ echo "demo: in $demo/output-demo/"
 grep -o 'Phase timings: .*' "$demo/build.log" | sed 's/^/demo: /'
 grep -o 'Verified .*' "$demo/build.log" | sed 's/^/demo: /'
 echo "demo: reports in $demo/reports/"
+echo "demo: HTML report $demo/reports/verify.html"
 awk -v s="$start" -v e="$end" 'BEGIN { printf "demo: packer build wall time %.1fs\n", e - s }'

@@ -22,6 +22,8 @@ packages=(
 	python3-rpm
 	# tests: SSH into guests, read artifacts; lint the shell scripts
 	openssh-client shellcheck
+	# the HTML report's test renders it in a real headless browser
+	chromium
 )
 
 missing=()

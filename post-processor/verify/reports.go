@@ -63,7 +63,7 @@ func (r *verifyRun) writeReports(failure error, elapsed time.Duration) ([]string
 // the build's and verify's timelines.
 func (r *verifyRun) htmlPage(failure error) verifier.HTMLPage {
 	verify := r.Timings.Record("verify")
-	page := verifier.HTMLPage{Image: r.image.Path, Verify: &verify}
+	page := verifier.HTMLPage{Image: r.image.Path, Source: r.image.SourceImageName, Verify: &verify}
 	if failure != nil {
 		page.Failure = failure.Error()
 	}

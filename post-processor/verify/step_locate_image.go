@@ -33,7 +33,11 @@ func (stepLocateImage) Run(ctx context.Context, state multistep.StateBag) multis
 	if rel, ok := centos.Lookup(img.CentOSVersion); ok {
 		r.MinX86Level, r.Release = rel.MinX86Level, rel.Name
 	}
-	r.UI.Say(fmt.Sprintf("Verifying %s (%s, sha256 %s)", img.Path, img.Format, shortSum(img.SHA256)))
+	from := ""
+	if img.SourceImageName != "" {
+		from = ", built from " + img.SourceImageName
+	}
+	r.UI.Say(fmt.Sprintf("Verifying %s (%s, sha256 %s%s)", img.Path, img.Format, shortSum(img.SHA256), from))
 	return multistep.ActionContinue
 }
 
