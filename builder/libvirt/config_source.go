@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hashicorp/packer-plugin-sdk/hcl2helper"
+
 	"github.com/packer-centos/packer-plugin-centos/internal/centos"
 )
 
@@ -100,7 +102,7 @@ func (c *SourceConfig) Prepare(firmware string, iso bool) (warnings []string, er
 			errs = append(errs, err)
 		}
 	}
-	if len(c.SourceImageURLs) > 0 {
+	if len(c.SourceImageURLs) > 0 && !unknown(c.SourceImageChecksum) {
 		checksum, err := normalizeChecksum("source_image_checksum", c.SourceImageChecksum)
 		if err != nil {
 			errs = append(errs, err)
@@ -144,8 +146,18 @@ func presetField(err error, firmware string) error {
 	return errors.New(msg)
 }
 
+// unknown says whether v is a value Packer does not know yet: at `packer
+// validate` data sources do not run, and their outputs (a centos-image's
+// url and checksum) reach Prepare as placeholders.
+func unknown(v string) bool {
+	return v == "<unknown>" || v == hcl2helper.UnknownVariableValue
+}
+
 // checkSourceURL checks a download location; a local file must exist.
 func checkSourceURL(field, u string) error {
+	if unknown(u) {
+		return nil
+	}
 	if u == "" {
 		return fmt.Errorf("%ss contains an empty entry", field)
 	}

@@ -284,3 +284,14 @@ func TestGeneralizeOperationsComeFromTheScript(t *testing.T) {
 		t.Errorf("warnings = %v", warnings)
 	}
 }
+
+// At packer validate, data sources do not run: their outputs arrive as
+// placeholders, which must pass (packer build gives the real values).
+func TestPrepareAcceptsDataSourcePlaceholders(t *testing.T) {
+	for _, placeholder := range []string{"<unknown>", "74D93920-ED26-11E3-AC10-0800200C9A66"} {
+		raw := map[string]interface{}{"packer_build_name": "x", "source_image_url": placeholder, "source_image_checksum": placeholder, "ssh_username": "cloud-user"}
+		if _, _, err := prepare(raw); err != nil {
+			t.Errorf("placeholder %s refused: %v", placeholder, err)
+		}
+	}
+}
