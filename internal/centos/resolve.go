@@ -76,10 +76,16 @@ func (q *Query) Prepare() (Release, []error) {
 	if q.Compose != "" && !composeForm.MatchString(q.Compose) {
 		errs = append(errs, fmt.Errorf("compose %q is not a compose id such as \"20250812.0\" (Stream) or \"2211\" (CentOS 7)", q.Compose))
 	}
-	if q.Mirror == "" {
+	switch u, err := url.Parse(q.Mirror); {
+	case q.Mirror == "":
 		q.Mirror = DefaultMirror
-	} else if u, err := url.Parse(q.Mirror); err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file" && u.Scheme != "") {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file" && u.Scheme != ""):
 		errs = append(errs, fmt.Errorf("mirror %q is not an http(s) URL or a local directory", q.Mirror))
+	case u.Scheme == "":
+		// A relative directory is the template's working directory's.
+		if abs, err := filepath.Abs(q.Mirror); err == nil {
+			q.Mirror = abs
+		}
 	}
 	if !strings.HasSuffix(q.Mirror, "/") {
 		q.Mirror += "/"

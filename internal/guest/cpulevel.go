@@ -2,7 +2,6 @@ package guest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -69,8 +68,8 @@ func checkCPULevel(ctx context.Context, d Driver, ui UI, h Host, w HostWish) err
 	default:
 		fix = "this QEMU's software emulation (TCG) does not offer them: QEMU 7.2 or later does; or build on a host with KVM"
 	}
-	return errors.New(fmt.Sprintf("%s needs an x86-64-v%d CPU, but the guest's CPU (%s) lacks %s: its userland would not start and the guest would never reach SSH; %s",
-		what, w.MinX86Level, cpu, strings.Join(missing, ", "), fix))
+	return fmt.Errorf("%s needs an x86-64-v%d CPU, but the guest's CPU (%s) lacks %s: its userland would not start and the guest would never reach SSH; %s",
+		what, w.MinX86Level, cpu, strings.Join(missing, ", "), fix)
 }
 
 func cpuDescription(h Host) string {
