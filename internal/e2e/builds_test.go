@@ -16,12 +16,17 @@ import (
 // then one again — and watches libvirtd: after every round nothing a build
 // made is left, and libvirtd's open file descriptors do not grow from
 // round to round. The two parallel builds both succeed, each with its own
-// domain, address and files.
+// domain, address and files. Build "one" is a centos_version preset on the
+// world's CentOS mirror: it resolves the newest dated Stream 9 image there,
+// downloads it pinned by its sha256 and says which it was.
 func TestBuildsLeakNothing(t *testing.T) {
 	w := requireWorld(t)
 	pid := libvirtdPID(t)
 	dir, tmp := workDir(t)
-	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), standinSource(w, "one", noGeneralize)+standinSource(w, "two", noGeneralize)+`
+	preset := standinSourceFrom(w, "one", "null", "null", "null", noGeneralize+`
+  centos_version = "stream9"
+  centos_mirror  = "`+w.centosMirror(t).url+`"`)
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), preset+standinSource(w, "two", noGeneralize)+`
 build {
   sources = ["source.centos-libvirt.one", "source.centos-libvirt.two"]
   provisioner "shell" { inline = ["hostname | sudo tee /etc/built-as"] }
@@ -43,6 +48,10 @@ build {
 		t.Logf("%s took %s", round.name, time.Since(start).Round(time.Second))
 		if code != 0 {
 			t.Fatalf("%s: packer build exited %d:\n%s", round.name, code, out)
+		}
+		// Every round builds "one".
+		if want := "Source image: " + standinDated + " (compose 20250812.0, "; !strings.Contains(out, want) {
+			t.Errorf("%s: the preset build does not say %q", round.name, want)
 		}
 		fds = append(fds, openFDs(t, pid))
 		assertNothingLeft(t, before, takeSnapshot(t, w, tmp))

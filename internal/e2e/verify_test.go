@@ -172,7 +172,8 @@ func TestVerifyImageThatDoesNotBoot(t *testing.T) {
 	}
 	sum := fileSHA256(t, blank)
 	image := filepath.Join(dir, "image.qcow2")
-	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), verifyFileTemplate(w, image, blank, `    ssh_timeout = "15s"`))
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), verifyFileTemplate(w, image, blank, `    ssh_timeout = "15s"
+    report_html = "reports/verify.html"`))
 	before := takeSnapshot(t, w, tmp)
 	out, code := w.packerRun(t, dir, tmp, 5*time.Minute, "build", ".")
 	t.Logf("packer build:\n%s", out)
@@ -186,6 +187,16 @@ func TestVerifyImageThatDoesNotBoot(t *testing.T) {
 	}
 	if !readJUnit(t, filepath.Join(dir, "reports", "verify.xml")).failed("boot") {
 		t.Error("JUnit report does not record the failed boot")
+	}
+	// The HTML page shows why, with the console's end.
+	html, err := os.ReadFile(filepath.Join(dir, "reports", "verify.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"FAILED", "Why verification stopped", "never took a DHCP lease", "serial console"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("the HTML report does not say %q", want)
+		}
 	}
 	if fileSHA256(t, image) != sum {
 		t.Error("verify changed the image")
