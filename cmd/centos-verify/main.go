@@ -43,9 +43,13 @@ const (
 )
 
 func main() {
-	// The SDK's UI also logs every line; that log is for debugging.
+	// The SDK's UI also logs every line; that log is for debugging, and
+	// goes through the SDK's filter of secrets (the SSH password).
 	if os.Getenv(logEnv) == "" {
 		log.SetOutput(io.Discard)
+	} else {
+		packersdk.LogSecretFilter.SetOutput(os.Stderr)
+		log.SetOutput(&packersdk.LogSecretFilter)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 )
 
 // commandFlag is a post-processor option as a flag of the centos-verify
@@ -111,6 +113,7 @@ func RegisterCommandFlags(fs *flag.FlagSet) func() (CommandOptions, error) {
 		}
 		if pw := os.Getenv(passwordEnv); pw != "" {
 			opts.Config["ssh_password"] = pw
+			packersdk.LogSecretFilter.Set(pw)
 		}
 		if len(errs) > 0 {
 			return opts, fmt.Errorf("%s", strings.Join(errs, "\n"))

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 )
 
 // The command's help promises each flag's default: it must be what the
@@ -135,5 +137,8 @@ func TestCommandFlags(t *testing.T) {
 	fs.Parse(nil)
 	if opts, _ := options(); opts.Config["ssh_password"] != "hunter2" {
 		t.Errorf("the password in $%s did not reach ssh_password", passwordEnv)
+	}
+	if got := packersdk.LogSecretFilter.FilterString("login with hunter2"); strings.Contains(got, "hunter2") {
+		t.Errorf("the password is not filtered from the log: %q", got)
 	}
 }
