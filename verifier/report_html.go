@@ -126,6 +126,12 @@ type row struct {
 	spans []span
 }
 
+// axisSection is a run's stretch of the axis before layout.
+type axisSection struct {
+	label    string
+	from, to time.Duration
+}
+
 // newChart lays out the build's phases from 0, then verify's phases and
 // checks after the build's end: the build may have run long before, and
 // the gap says nothing.
@@ -134,7 +140,7 @@ func newChart(build, verify *timeline.Record, results []Result) *chart {
 		return nil
 	}
 	var rows []row
-	var sections []chartSection
+	var sections []axisSection
 	var offset, end time.Duration
 	add := func(rec *timeline.Record, class string) {
 		from := offset
@@ -145,8 +151,7 @@ func newChart(build, verify *timeline.Record, results []Result) *chart {
 			end = max(end, s.start+s.d)
 		}
 		end = max(end, offset+rec.Total)
-		sections = append(sections, chartSection{Label: fmt.Sprintf("%s %.1fs", rec.Component, rec.Total.Seconds()),
-			X: float64(from), W: float64(end - from)})
+		sections = append(sections, axisSection{label: fmt.Sprintf("%s %.1fs", rec.Component, rec.Total.Seconds()), from: from, to: end})
 		offset = end
 	}
 	if build != nil {
@@ -155,7 +160,7 @@ func newChart(build, verify *timeline.Record, results []Result) *chart {
 	if verify != nil {
 		verifyFrom := offset
 		add(verify, "phase-verify")
-		laneRows, laneEnd := checkRows(verify.Started, verifyFrom, results)
+		laneRows, laneEnd := checkRows(checkLanes(verify.Started, results), verify.Started, verifyFrom)
 		rows = append(rows, laneRows...)
 		end = max(end, laneEnd)
 	}
@@ -172,17 +177,18 @@ func newChecksChart(verify *timeline.Record, results []Result) *chart {
 	if len(lanes) == 0 {
 		return nil
 	}
-	first := lanes[0][0].Started
-	rows, end := checkRows(first, 0, results)
+	// The lanes are filled earliest first: the first lane's first check
+	// started first.
+	rows, end := checkRows(lanes, lanes[0][0].Started, 0)
 	return layout(rows, end, nil)
 }
 
-// checkRows is one row per lane of checks that started from since, placed
-// at offset on the axis.
-func checkRows(since time.Time, offset time.Duration, results []Result) ([]row, time.Duration) {
+// checkRows is one row per lane of checks, each check placed at offset
+// plus its start after since.
+func checkRows(lanes [][]Result, since time.Time, offset time.Duration) ([]row, time.Duration) {
 	var rows []row
 	var end time.Duration
-	for i, lane := range checkLanes(since, results) {
+	for i, lane := range lanes {
 		var spans []span
 		for _, res := range lane {
 			at := offset + res.Started.Sub(since)
@@ -197,7 +203,7 @@ func checkRows(since time.Time, offset time.Duration, results []Result) ([]row, 
 }
 
 // layout places rows on an axis from 0 to end.
-func layout(rows []row, end time.Duration, sections []chartSection) *chart {
+func layout(rows []row, end time.Duration, sections []axisSection) *chart {
 	if end <= 0 {
 		end = time.Second
 	}
@@ -220,8 +226,7 @@ func layout(rows []row, end time.Duration, sections []chartSection) *chart {
 		c.Ticks = append(c.Ticks, chartTick{X: x(t), Label: fmt.Sprintf("%gs", t.Seconds())})
 	}
 	for _, s := range sections {
-		from, to := time.Duration(s.X), time.Duration(s.X+s.W)
-		c.Sections = append(c.Sections, chartSection{X: x(from), W: x(to) - x(from), Label: s.Label})
+		c.Sections = append(c.Sections, chartSection{X: x(s.from), W: x(s.to) - x(s.from), Label: s.label})
 	}
 	return c
 }

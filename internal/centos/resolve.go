@@ -95,8 +95,8 @@ func (q *Query) Prepare() (Release, []error) {
 
 // Resolve reads the release's checksum file on the mirror and returns the
 // newest dated image for the query's architecture and firmware, or the
-// pinned compose. "-latest" names are never chosen: they move. The query
-// must have been prepared.
+// pinned compose. "-latest" names are never chosen: they move. It prepares
+// the query itself, so its mistakes are errors here too.
 func Resolve(ctx context.Context, client *http.Client, q Query) (CloudImage, error) {
 	r, errs := q.Prepare()
 	if len(errs) > 0 {
