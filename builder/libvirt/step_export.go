@@ -8,7 +8,7 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
-	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
+	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
@@ -29,7 +29,7 @@ func (stepExport) Run(ctx context.Context, state multistep.StateBag) multistep.S
 	if err := r.Guest.Storage.Export(ctx, r.Disk, out, cfg.Format, cfg.DiskCompression); err != nil {
 		return guestrun.Fail(state, err)
 	}
-	sum, size, err := artifact.SHA256File(ctx, out)
+	sum, size, err := ctxio.SHA256File(ctx, out)
 	if err != nil {
 		return guestrun.Fail(state, err)
 	}

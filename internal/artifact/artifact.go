@@ -7,17 +7,12 @@ package artifact
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
-	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 )
 
@@ -118,20 +113,4 @@ func Read(ctx context.Context, a packersdk.Artifact) (Image, error) {
 func stateString(a packersdk.Artifact, key string) string {
 	s, _ := a.State(key).(string)
 	return s
-}
-
-// SHA256File hashes the file at path and tells how many bytes it read. It
-// stops, with ctx's error, when ctx ends: images are gigabytes.
-func SHA256File(ctx context.Context, path string) (string, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", 0, fmt.Errorf("checksum %s: %w", path, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, ctxio.Reader(ctx, f))
-	if err != nil {
-		return "", 0, fmt.Errorf("checksum %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

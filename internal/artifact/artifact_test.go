@@ -2,7 +2,6 @@ package artifact
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,19 +66,5 @@ func TestRead(t *testing.T) {
 				t.Errorf("image = %+v, want %+v", img, tt.want)
 			}
 		})
-	}
-}
-
-func TestSHA256File(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "image")
-	os.WriteFile(path, []byte("abc"), 0o644)
-	sum, n, err := SHA256File(context.Background(), path)
-	if err != nil || n != 3 || sum != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
-		t.Errorf("SHA256File = %s, %d, %v", sum, n, err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, _, err := SHA256File(ctx, path); !errors.Is(err, context.Canceled) {
-		t.Errorf("a cancelled checksum ended with %v", err)
 	}
 }

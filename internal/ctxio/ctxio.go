@@ -6,7 +6,11 @@ package ctxio
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"io"
+	"os"
 )
 
 // Reader reads from r until ctx ends.
@@ -37,4 +41,20 @@ func (c writer) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.w.Write(p)
+}
+
+// SHA256File hashes the file at path and tells how many bytes it read. It
+// stops, with ctx's error, when ctx ends: images are gigabytes.
+func SHA256File(ctx context.Context, path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, fmt.Errorf("checksum %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, Reader(ctx, f))
+	if err != nil {
+		return "", 0, fmt.Errorf("checksum %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

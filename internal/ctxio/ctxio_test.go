@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -46,3 +48,17 @@ func TestWriterRefusesAfterCancel(t *testing.T) {
 type readFunc func([]byte) (int, error)
 
 func (f readFunc) Read(p []byte) (int, error) { return f(p) }
+
+func TestSHA256File(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "image")
+	os.WriteFile(path, []byte("abc"), 0o644)
+	sum, n, err := SHA256File(context.Background(), path)
+	if err != nil || n != 3 || sum != "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" {
+		t.Errorf("SHA256File = %s, %d, %v", sum, n, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := SHA256File(ctx, path); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled checksum ended with %v", err)
+	}
+}

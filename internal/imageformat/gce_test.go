@@ -21,7 +21,7 @@ func TestGCEArchiveLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	var archive bytes.Buffer
-	if err := writeDiskArchive(context.Background(), raw, 4096, &archive); err != nil {
+	if err := writeDiskArchive(context.Background(), raw, 4096, &archive, nil); err != nil {
 		t.Fatal(err)
 	}
 	gz, err := gzip.NewReader(&archive)
@@ -62,7 +62,58 @@ func TestGCEArchiveRefuses(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	os.Truncate(raw, 8192)
-	if err := writeDiskArchive(ctx, raw, 4096, io.Discard); err == nil || !strings.Contains(err.Error(), "context canceled") {
+	if err := writeDiskArchive(ctx, raw, 4096, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "context canceled") {
 		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// openGCE takes only what Google's import would: disk.raw alone, GNU
+// format, whole units.
+func TestOpenGCERefuses(t *testing.T) {
+	smallGCEUnit(t)
+	disk := bytes.Repeat([]byte{1}, 2*1024*1024)
+	archive := func(entries ...*tar.Header) string {
+		var buf bytes.Buffer
+		gz := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(gz)
+		for _, h := range entries {
+			tw.WriteHeader(h)
+			tw.Write(disk[:h.Size])
+		}
+		tw.Close()
+		gz.Close()
+		path := filepath.Join(t.TempDir(), "image.tar.gz")
+		os.WriteFile(path, buf.Bytes(), 0o644)
+		return path
+	}
+	entry := func(name string, size int64, format tar.Format) *tar.Header {
+		return &tar.Header{Name: name, Size: size, Mode: 0o644, Typeflag: tar.TypeReg, Format: format}
+	}
+	tests := []struct {
+		name, path, error string
+	}{
+		{"good", archive(entry("disk.raw", 2<<20, tar.FormatGNU)), ""},
+		{"other name", archive(entry("image.raw", 2<<20, tar.FormatGNU)), `"image.raw", not the file disk.raw`},
+		{"POSIX tar", archive(entry("disk.raw", 2<<20, tar.FormatPAX)), "not GNU (oldgnu)"},
+		{"partial unit", archive(entry("disk.raw", 3<<19, tar.FormatGNU)), "not a whole number"},
+		{"a second file", archive(entry("disk.raw", 1<<20, tar.FormatGNU), entry("extra", 1, tar.FormatGNU)), `holds "extra" after disk.raw`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := OpenDisk(context.Background(), tt.path, "gce", t.TempDir())
+			if tt.error == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, _ := os.ReadFile(d.Path)
+				if !bytes.Equal(got, disk) || d.Format != "raw" {
+					t.Errorf("unpacked %d bytes as %s", len(got), d.Format)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.error) {
+				t.Errorf("OpenDisk = %v, want %q", err, tt.error)
+			}
+		})
 	}
 }

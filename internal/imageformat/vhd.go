@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
 )
 
 // VHD disk types (the footer's "disk type" field).
@@ -13,9 +15,6 @@ const (
 	VHDFixed   = 2
 	VHDDynamic = 3
 )
-
-// MiB is the unit Azure wants a VHD's virtual size in.
-const MiB = 1 << 20
 
 // VHDFooter is the 512-byte footer at the end of every VHD file (the
 // "hard disk footer" of Microsoft's VHD specification).
@@ -89,7 +88,7 @@ func CheckAzureVHD(f VHDFooter, fileSize int64) error {
 	switch {
 	case f.DiskType != VHDFixed:
 		return fmt.Errorf("the VHD is of disk type %d, not fixed (%d): Azure takes fixed VHDs only", f.DiskType, VHDFixed)
-	case f.CurrentSize%MiB != 0:
+	case f.CurrentSize%uint64(sizes.MiB) != 0:
 		return fmt.Errorf("the VHD's virtual size %d is not a whole number of MiB, which Azure requires", f.CurrentSize)
 	case uint64(fileSize) != f.CurrentSize+vhdFooterSize:
 		return fmt.Errorf("the fixed VHD is %d bytes, want its virtual size %d plus the %d-byte footer", fileSize, f.CurrentSize, vhdFooterSize)

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
 )
 
 // vhdFrom converts a raw disk of size bytes to a VHD with qemu-img, the
@@ -40,10 +42,10 @@ func TestVHDFooterAndAzureRules(t *testing.T) {
 		want  VHDFooter
 		azure string // "" when Azure takes it
 	}{
-		{"fixed, whole MiB", 64 * MiB, "subformat=fixed,force_size=on", VHDFooter{CurrentSize: 64 * MiB, DiskType: VHDFixed}, ""},
-		{"fixed, size rounded up to MiB first", RoundUp(64*MiB+5*512, MiB), "subformat=fixed,force_size=on", VHDFooter{CurrentSize: 65 * MiB, DiskType: VHDFixed}, ""},
-		{"fixed, not whole MiB", 64*MiB + 512, "subformat=fixed,force_size=on", VHDFooter{CurrentSize: 64*MiB + 512, DiskType: VHDFixed}, "not a whole number of MiB"},
-		{"dynamic", 64 * MiB, "subformat=dynamic,force_size=on", VHDFooter{CurrentSize: 64 * MiB, DiskType: VHDDynamic}, "not fixed"},
+		{"fixed, whole MiB", 64 * sizes.MiB, "subformat=fixed,force_size=on", VHDFooter{CurrentSize: uint64(64 * sizes.MiB), DiskType: VHDFixed}, ""},
+		{"fixed, size rounded up to MiB first", RoundUp(64*sizes.MiB+5*512, sizes.MiB), "subformat=fixed,force_size=on", VHDFooter{CurrentSize: uint64(65 * sizes.MiB), DiskType: VHDFixed}, ""},
+		{"fixed, not whole MiB", 64*sizes.MiB + 512, "subformat=fixed,force_size=on", VHDFooter{CurrentSize: uint64(64*sizes.MiB + 512), DiskType: VHDFixed}, "not a whole number of MiB"},
+		{"dynamic", 64 * sizes.MiB, "subformat=dynamic,force_size=on", VHDFooter{CurrentSize: uint64(64 * sizes.MiB), DiskType: VHDDynamic}, "not fixed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,7 +70,7 @@ func TestVHDFooterAndAzureRules(t *testing.T) {
 }
 
 func TestVHDFooterDamage(t *testing.T) {
-	path := vhdFrom(t, 8*MiB, "subformat=fixed,force_size=on")
+	path := vhdFrom(t, 8*sizes.MiB, "subformat=fixed,force_size=on")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +97,7 @@ func TestVHDFooterDamage(t *testing.T) {
 
 func TestRoundUp(t *testing.T) {
 	for _, tt := range []struct{ size, unit, want int64 }{
-		{0, MiB, 0}, {1, MiB, MiB}, {MiB, MiB, MiB}, {MiB + 1, MiB, 2 * MiB}, {3*GiB + 1, GiB, 4 * GiB},
+		{0, sizes.MiB, 0}, {1, sizes.MiB, sizes.MiB}, {sizes.MiB, sizes.MiB, sizes.MiB}, {sizes.MiB + 1, sizes.MiB, 2 * sizes.MiB}, {3*sizes.GiB + 1, sizes.GiB, 4 * sizes.GiB},
 	} {
 		if got := RoundUp(tt.size, tt.unit); got != tt.want {
 			t.Errorf("RoundUp(%d, %d) = %d, want %d", tt.size, tt.unit, got, tt.want)

@@ -3,9 +3,11 @@
 package qemuimg
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"strconv"
@@ -79,13 +81,148 @@ const (
 
 // Convert writes src, flattened (no backing file), to dst in format. qcow2
 // can be compressed; zlib is what qemu older than 5.1 (CentOS 7 hosts) can
-// read. Out-of-order writes with 16 coroutines keep it fast.
+// read.
 func Convert(ctx context.Context, src, dst, format, compression string) error {
-	args := []string{"convert", "-q", "-W", "-m", "16", "-O", format}
+	c := Conversion{Src: src, Dst: dst, Format: format}
 	if format == "qcow2" && compression != "" && compression != CompressionNone {
-		args = append(args, "-c", "-o", "compression_type="+compression)
+		c.Compress = true
+		c.Options = []string{"compression_type=" + compression}
 	}
-	args = append(args, src, dst)
-	_, err := run(ctx, "export "+src+" to "+dst, args...)
-	return err
+	return c.Run(ctx)
+}
+
+// Conversion is one qemu-img convert: Src, flattened, written to Dst in
+// Format.
+type Conversion struct {
+	Src string
+	// SrcFormat is what Src holds; empty lets qemu-img probe, which is
+	// safe only for files the build made or checked itself.
+	SrcFormat   string
+	Dst, Format string
+	// Options are the target format's -o options ("subformat=fixed").
+	Options []string
+	// Compress writes compressed clusters (qcow2 and vmdk).
+	Compress bool
+	// Progress, if set, hears the fraction done (0 to 1) as qemu-img
+	// reports it.
+	Progress func(done float64)
+}
+
+// Run converts. Out-of-order writes with 16 coroutines keep it fast.
+func (c Conversion) Run(ctx context.Context) error {
+	args := []string{"convert", "-W", "-m", "16"}
+	if c.SrcFormat != "" {
+		args = append(args, "-f", c.SrcFormat)
+	}
+	args = append(args, "-O", c.Format)
+	if c.Compress {
+		args = append(args, "-c")
+	}
+	if len(c.Options) > 0 {
+		args = append(args, "-o", strings.Join(c.Options, ","))
+	}
+	what := "export " + c.Src + " to " + c.Dst
+	if c.Progress == nil {
+		args = append(args, "-q", c.Src, c.Dst)
+		_, err := run(ctx, what, args...)
+		return err
+	}
+	args = append(args, "-p", c.Src, c.Dst)
+	return runWithProgress(ctx, what, c.Progress, args...)
+}
+
+// runWithProgress runs qemu-img with -p, whose progress lines
+// ("    (12.34/100%)" ended by a carriage return) go to report.
+func runWithProgress(ctx context.Context, what string, report func(float64), args ...string) error {
+	cmd := exec.CommandContext(ctx, Binary, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	sc := bufio.NewScanner(stdout)
+	sc.Split(splitProgress)
+	for sc.Scan() {
+		if done, ok := parseProgress(sc.Text()); ok {
+			report(done)
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("%s: %w", what, ctx.Err())
+		}
+		return fmt.Errorf("%s: %s %s: %w: %s", what, Binary, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
+
+// splitProgress splits qemu-img's progress output at carriage returns
+// and newlines.
+func splitProgress(data []byte, atEOF bool) (int, []byte, error) {
+	if i := bytes.IndexAny(data, "\r\n"); i >= 0 {
+		return i + 1, data[:i], nil
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
+}
+
+// parseProgress reads one "(12.34/100%)" progress line.
+func parseProgress(line string) (float64, bool) {
+	line = strings.TrimSpace(line)
+	pct, ok := strings.CutPrefix(line, "(")
+	if !ok {
+		return 0, false
+	}
+	pct, _, ok = strings.Cut(pct, "/100%)")
+	if !ok {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(pct, 64)
+	if err != nil {
+		return 0, false
+	}
+	return v / 100, true
+}
+
+// Compare tells whether images a and b (in the formats given) hold the
+// same disk. An area one has beyond the other's end must read as zeros:
+// a disk padded to a target's size unit is still the same disk. It
+// returns qemu-img's description of the first difference, or "" when
+// they are the same.
+func Compare(ctx context.Context, a, aFormat, b, bFormat string) (string, error) {
+	args := []string{"compare", "-f", aFormat, "-F", bFormat, a, b}
+	cmd := exec.CommandContext(ctx, Binary, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return "", nil
+	case ctx.Err() != nil:
+		return "", fmt.Errorf("compare %s with %s: %w", a, b, ctx.Err())
+	case errors.As(err, &exit) && exit.ExitCode() == 1:
+		// Exit status 1 is "the images differ"; 2 and 3 are errors.
+		return difference(stdout.String()), nil
+	}
+	return "", fmt.Errorf("compare %s with %s: %s %s: %w: %s", a, b, Binary, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()+" "+stdout.String()))
+}
+
+// difference is what qemu-img compare said of two differing images,
+// without its warning that their sizes differ (which alone is no
+// difference).
+func difference(out string) string {
+	var lines []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !strings.HasPrefix(line, "Warning: Image size mismatch") {
+			lines = append(lines, line)
+		}
+	}
+	return strings.Join(lines, " ")
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
+	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 )
 
 // checkImageUnchanged proves the image is exactly what it was before the
@@ -15,7 +15,7 @@ func (r *verifyRun) checkImageUnchanged(ctx context.Context) error {
 	if r.image.Path == "" || r.image.SHA256 == "" || ctx.Err() != nil {
 		return nil
 	}
-	after, _, err := artifact.SHA256File(ctx, r.image.Path)
+	after, _, err := ctxio.SHA256File(ctx, r.image.Path)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
+	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
@@ -21,7 +22,7 @@ func TestCheckImageUnchanged(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "image.qcow2")
 	os.WriteFile(path, []byte("before"), 0o644)
 	ctx := context.Background()
-	sum, _, err := artifact.SHA256File(ctx, path)
+	sum, _, err := ctxio.SHA256File(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 	"github.com/packer-centos/packer-plugin-centos/internal/centos"
+	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 )
 
@@ -25,7 +26,7 @@ func (stepLocateImage) Run(ctx context.Context, state multistep.StateBag) multis
 		return guestrun.Fail(state, err)
 	}
 	if img.SHA256 == "" {
-		if img.SHA256, _, err = artifact.SHA256File(ctx, img.Path); err != nil {
+		if img.SHA256, _, err = ctxio.SHA256File(ctx, img.Path); err != nil {
 			return guestrun.Fail(state, err)
 		}
 	}

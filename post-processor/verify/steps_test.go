@@ -14,6 +14,7 @@ import (
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
+	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun/guestruntest"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
 	"github.com/packer-centos/packer-plugin-centos/verifier"
@@ -56,7 +57,7 @@ func TestVerifyLeavesNothing(t *testing.T) {
 			t.Setenv("TMPDIR", tmp)
 			dir := t.TempDir()
 			image := guestruntest.Image(t)
-			sum, _, err := artifact.SHA256File(context.Background(), image)
+			sum, _, err := ctxio.SHA256File(context.Background(), image)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +132,7 @@ func TestVerifyLeavesNothing(t *testing.T) {
 			if tt.wantReportFail != "" && !strings.Contains(readFile(t, filepath.Join(dir, "reports", "verify.xml")), `name="`+tt.wantReportFail+`"`) {
 				t.Errorf("the JUnit report does not record %s", tt.wantReportFail)
 			}
-			if after, _, _ := artifact.SHA256File(context.Background(), image); after != sum {
+			if after, _, _ := ctxio.SHA256File(context.Background(), image); after != sum {
 				t.Error("verify changed the image")
 			}
 			if !strings.Contains(out.String(), "Verify timings: ") {

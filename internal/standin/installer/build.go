@@ -16,7 +16,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
+	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 )
 
 // The ISOs Build writes, and what they are labelled.
@@ -91,7 +91,7 @@ func Build(ctx context.Context, outDir, guest, work string, logf Logf) error {
 		if err := iso.build(ctx, tmp); err != nil {
 			return fmt.Errorf("build %s: %w", iso.name, err)
 		}
-		sum, size, err := artifact.SHA256File(ctx, tmp)
+		sum, size, err := ctxio.SHA256File(ctx, tmp)
 		if err != nil {
 			return err
 		}
@@ -131,11 +131,11 @@ func commonTree(ctx context.Context, disk *guestDisk, dir string, logf Logf) err
 	if err := disk.writePayload(ctx, filepath.Join(dir, "standin"), logf); err != nil {
 		return err
 	}
-	kernelSum, _, err := artifact.SHA256File(ctx, kernel)
+	kernelSum, _, err := ctxio.SHA256File(ctx, kernel)
 	if err != nil {
 		return err
 	}
-	initrdSum, _, err := artifact.SHA256File(ctx, initrd)
+	initrdSum, _, err := ctxio.SHA256File(ctx, initrd)
 	if err != nil {
 		return err
 	}

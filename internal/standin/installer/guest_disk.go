@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 	"github.com/packer-centos/packer-plugin-centos/internal/rawdisk"
 	"github.com/packer-centos/packer-plugin-centos/internal/tool"
@@ -238,7 +237,7 @@ func (d *guestDisk) writePayload(ctx context.Context, dir string, logf Logf) err
 	if err := lzop(ctx, payload, part{d.raw, d.rootOff}, part{root, fsBytes}); err != nil {
 		return err
 	}
-	sum, size, err := artifact.SHA256File(ctx, payload)
+	sum, size, err := ctxio.SHA256File(ctx, payload)
 	if err != nil {
 		return err
 	}

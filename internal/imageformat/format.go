@@ -1,0 +1,67 @@
+package imageformat
+
+import "sort"
+
+// Format is a kind of output a build can write.
+type Format struct {
+	// Name is what an export block's format says.
+	Name string
+	// Ext ends the output's file name.
+	Ext string
+	// Target is where the file is deployed.
+	Target string
+	// Provider names the target in HCP Packer metadata.
+	Provider string
+	// Compressible formats take a compression setting (for the qcow2
+	// they hold); the others are as their target wants them.
+	Compressible bool
+	// Bootable formats can be the primary output, the disk verify boots
+	// and every other output is compared with.
+	Bootable bool
+	// QemuFormat is how qemu-img reads the file; empty for archives,
+	// which OpenDisk unpacks first.
+	QemuFormat string
+}
+
+// The formats, in the order the docs list them.
+var formats = []Format{
+	{Name: "qcow2", Ext: ".qcow2", Target: "KVM/libvirt, OpenStack", Provider: "libvirt", Compressible: true, Bootable: true, QemuFormat: "qcow2"},
+	{Name: "raw", Ext: ".raw", Target: "any hypervisor, AWS VM Import", Provider: "libvirt", Bootable: true, QemuFormat: "raw"},
+	{Name: "vmdk", Ext: ".vmdk", Target: "VMware vSphere, AWS VM Import", Provider: "vmware", QemuFormat: "vmdk"},
+	{Name: "vhd", Ext: ".vhd", Target: "Azure", Provider: "azure", QemuFormat: "vpc"},
+	{Name: "vhdx", Ext: ".vhdx", Target: "Hyper-V", Provider: "hyperv", QemuFormat: "vhdx"},
+	{Name: "gce", Ext: ".tar.gz", Target: "Google Compute Engine", Provider: "gce"},
+	{Name: "ova", Ext: ".ova", Target: "VMware vSphere, VirtualBox, AWS VM Import", Provider: "vmware"},
+	{Name: "containerdisk", Ext: ".containerdisk.tar", Target: "KubeVirt", Provider: "kubevirt", Compressible: true},
+}
+
+// Lookup finds a format by name.
+func Lookup(name string) (Format, bool) {
+	for _, f := range formats {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Format{}, false
+}
+
+// Names lists the formats' names in the docs' order.
+func Names() []string {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = f.Name
+	}
+	return names
+}
+
+// BootableNames lists the formats that can be the primary output.
+func BootableNames() []string {
+	var names []string
+	for _, f := range formats {
+		if f.Bootable {
+			names = append(names, f.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}

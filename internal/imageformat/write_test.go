@@ -1,0 +1,224 @@
+package imageformat
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
+	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
+)
+
+func requireQemuImg(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("qemu-img"); err != nil {
+		t.Skip("qemu-img is not installed")
+	}
+}
+
+// testSource is a flattened qcow2 disk as the build hands WriteAll: data
+// at its start and its end, zeros between, and a size that is not a whole
+// number of MiB, so the targets that want one pad it.
+func testSource(t *testing.T) Source {
+	t.Helper()
+	requireQemuImg(t)
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "disk.raw")
+	const size = 8*sizes.MiB + 3*512
+	data := make([]byte, size)
+	rand.Read(data[:64*1024])
+	rand.Read(data[size-4096:])
+	if err := os.WriteFile(raw, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := Source{Path: filepath.Join(dir, "flat.qcow2"), Format: "qcow2", VirtualSize: size}
+	if err := qemuimg.Convert(context.Background(), raw, src.Path, "qcow2", qemuimg.CompressionNone); err != nil {
+		t.Fatal(err)
+	}
+	return src
+}
+
+// smallGCEUnit lets the test write GCE archives of whole MiB rather than
+// whole GiB: a GiB of zeros takes half a minute to gzip under -race.
+// TestGCEArchiveRefuses and the E2E build hold the real unit.
+func smallGCEUnit(t *testing.T) {
+	gceUnit = sizes.MiB
+	t.Cleanup(func() { gceUnit = sizes.GiB })
+}
+
+func allOutputs(dir string) []Output {
+	var outs []Output
+	for _, f := range formats {
+		outs = append(outs, Output{
+			Format: f.Name, Path: filepath.Join(dir, "image"+f.Ext), Compression: "zstd", Name: "image",
+			Machine: Machine{CPUs: 2, MemoryMiB: 1024, Firmware: "bios"},
+		})
+	}
+	return outs
+}
+
+// Every format is written from the one source, and each, read back as
+// its target would, holds the same disk.
+func TestWriteAllFormatsHoldTheSameDisk(t *testing.T) {
+	ctx := context.Background()
+	smallGCEUnit(t)
+	src := testSource(t)
+	out := t.TempDir()
+	scratch := t.TempDir()
+	written, err := WriteAll(ctx, src, allOutputs(out), Options{Scratch: scratch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(written) != len(formats) {
+		t.Fatalf("%d outputs written, want %d", len(written), len(formats))
+	}
+	wantVirtual := map[string]int64{"vhd": 9 * sizes.MiB, "gce": 9 * sizes.MiB}
+	for _, w := range written {
+		t.Run(w.Format, func(t *testing.T) {
+			fi, err := os.Stat(w.Path)
+			if err != nil || fi.Size() != w.Size || len(w.SHA256) != 64 {
+				t.Fatalf("written %+v, file %v %v", w, fi, err)
+			}
+			want := wantVirtual[w.Format]
+			if want == 0 {
+				want = src.VirtualSize
+			}
+			if w.VirtualSize != want {
+				t.Errorf("virtual size %d, want %d", w.VirtualSize, want)
+			}
+			disk, err := OpenDisk(ctx, w.Path, w.Format, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff, err := qemuimg.Compare(ctx, src.Path, src.Format, disk.Path, disk.Format)
+			if err != nil || diff != "" {
+				t.Errorf("compared with the source: %q, %v", diff, err)
+			}
+		})
+	}
+	// Only the containerDisk's image layout stays in scratch, to be
+	// pushed.
+	left, _ := filepath.Glob(filepath.Join(scratch, "*"))
+	if len(left) != 1 || !strings.HasSuffix(left[0], "-containerdisk") {
+		t.Errorf("scratch holds %v, want the containerdisk's layout only", left)
+	}
+}
+
+// What each image format is, as qemu-img sees it: the subformat each
+// target takes.
+func TestWrittenImageFormats(t *testing.T) {
+	ctx := context.Background()
+	src := testSource(t)
+	out := t.TempDir()
+	var outs []Output
+	for _, o := range allOutputs(out) {
+		if f, _ := Lookup(o.Format); f.QemuFormat != "" {
+			outs = append(outs, o)
+		}
+	}
+	written, err := WriteAll(ctx, src, outs, Options{Scratch: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"qcow2": `"compression-type": "zstd"`,
+		"vmdk":  `"create-type": "streamOptimized"`,
+		"vhdx":  `"format": "vhdx"`,
+		"vhd":   `"format": "vpc"`,
+		"raw":   `"format": "raw"`,
+	}
+	for _, w := range written {
+		f, _ := Lookup(w.Format)
+		info, err := exec.Command("qemu-img", "info", "--output=json", "-f", f.QemuFormat, w.Path).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(info), want[w.Format]) {
+			t.Errorf("%s: qemu-img info lacks %s:\n%s", w.Format, want[w.Format], info)
+		}
+		var parsed struct {
+			Backing string `json:"backing-filename"`
+		}
+		json.Unmarshal(info, &parsed)
+		if parsed.Backing != "" {
+			t.Errorf("%s has a backing file %s: outputs are flattened", w.Format, parsed.Backing)
+		}
+	}
+	footer, err := ReadVHDFooter(filepath.Join(out, "image.vhd"))
+	if err != nil || footer.DiskType != VHDFixed || footer.CurrentSize != uint64(9*sizes.MiB) {
+		t.Errorf("VHD footer %+v, %v: want fixed, 9 MiB", footer, err)
+	}
+}
+
+// A failing output stops the build's export: every output file, written
+// or not, is gone, and the error names the output.
+func TestWriteAllRemovesEverythingOnFailure(t *testing.T) {
+	smallGCEUnit(t)
+	ctx := context.Background()
+	src := testSource(t)
+	out := t.TempDir()
+	outs := allOutputs(out)
+	outs = append(outs, Output{Format: "raw", Path: filepath.Join(out, "missing-dir", "x.raw")})
+	_, err := WriteAll(ctx, src, outs, Options{Scratch: t.TempDir(), Parallel: 1})
+	if err == nil || !strings.Contains(err.Error(), "write the raw output "+filepath.Join(out, "missing-dir", "x.raw")) {
+		t.Fatalf("WriteAll = %v, want it to name the failed output", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, "*")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+func TestWriteAllStopsWhenCancelled(t *testing.T) {
+	src := testSource(t)
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := WriteAll(ctx, src, allOutputs(out), Options{Scratch: t.TempDir()})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("WriteAll = %v, want it cancelled", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, "*")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// A long output is reported after the first wait and then every wait,
+// with how far it got; a quick one never.
+func TestProgressLines(t *testing.T) {
+	var mu sync.Mutex
+	var lines []string
+	report := func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }
+	j := &job{out: Output{Format: "vhd", Path: "/out/image.vhd"}}
+	j.stage(0.5, 1)(0.5)
+	stop := reportProgress(j, time.Now(), 10*time.Millisecond, 10*time.Millisecond, report)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := len(lines)
+		mu.Unlock()
+		if n >= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lines) < 2 || !strings.HasPrefix(lines[0], "Writing image.vhd (vhd): 75% after") {
+		t.Errorf("progress lines %q", lines)
+	}
+	lines = nil
+	stop = reportProgress(j, time.Now(), time.Hour, time.Hour, report)
+	stop()
+	if len(lines) != 0 {
+		t.Errorf("a quick output was reported: %q", lines)
+	}
+}
