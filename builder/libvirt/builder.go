@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hcldec"
@@ -72,7 +73,7 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 	if err, ok := state.GetOk("error"); ok {
 		return nil, err.(error)
 	}
-	if r.image.path == "" {
+	if _, ok := r.primary(); !ok {
 		return nil, errors.New("build ended without an image")
 	}
 	timings, timingsFile, err := writeTimings(cfg.OutputDirectory, r.Timings.Record("build"))
@@ -86,11 +87,8 @@ func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook,
 	}
 	return &Artifact{
 		dir:           cfg.OutputDirectory,
-		imagePath:     r.image.path,
-		format:        r.image.format,
-		sha256:        r.image.sha256,
-		size:          r.image.size,
-		virtualSize:   r.image.virtSize,
+		outputs:       r.outputs,
+		checksumFile:  filepath.Join(cfg.OutputDirectory, checksumFile),
 		sourceImage:   source,
 		sourceName:    sourceImageName(source),
 		sourceCompose: compose,
@@ -143,6 +141,7 @@ func (b *Builder) steps() []multistep.Step {
 		multistep.If(cfg.generalizes(), guestrun.Timed{Name: "generalize", Step: stepGeneralize{}}),
 		guestrun.Timed{Name: "shutdown", Step: &guestrun.StepShutdown{Timeout: cfg.ShutdownTimeout, Command: cfg.ShutdownCommand}},
 		guestrun.Timed{Name: "export", Step: stepExport{}},
+		multistep.If(cfg.pushes(), guestrun.Timed{Name: "push", Step: stepPush{}}),
 	}
 }
 

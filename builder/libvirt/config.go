@@ -1,4 +1,4 @@
-//go:generate go tool packer-sdc mapstructure-to-hcl2 -type Config
+//go:generate go tool packer-sdc mapstructure-to-hcl2 -type Config,ExportConfig
 //go:generate go tool packer-sdc struct-markdown
 
 package libvirt
@@ -74,7 +74,7 @@ func (c *Config) Prepare(raws ...interface{}) ([]string, error) {
 	add(c.BootConfig.Prepare(c.iso()))
 	add(c.ShutdownConfig.Prepare())
 	warn(c.GeneralizeConfig.Prepare())
-	add(c.OutputConfig.Prepare(c.PackerBuildName))
+	add(c.OutputConfig.Prepare(c.PackerBuildName, c.VMName))
 	add(c.prepareComm())
 	if c.iso() {
 		add(c.KickstartConfig.Prepare(c.CentOSVersion, c.Comm.SSHUsername, c.Hostname))

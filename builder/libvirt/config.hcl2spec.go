@@ -116,6 +116,7 @@ type FlatConfig struct {
 	OutputDirectory           *string               `mapstructure:"output_directory" required:"false" cty:"output_directory" hcl:"output_directory"`
 	Format                    *string               `mapstructure:"format" required:"false" cty:"format" hcl:"format"`
 	DiskCompression           *string               `mapstructure:"disk_compression" required:"false" cty:"disk_compression" hcl:"disk_compression"`
+	Exports                   []FlatExportConfig    `mapstructure:"export" required:"false" cty:"export" hcl:"export"`
 }
 
 // FlatMapstructure returns a new FlatConfig.
@@ -235,6 +236,38 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"output_directory":             &hcldec.AttrSpec{Name: "output_directory", Type: cty.String, Required: false},
 		"format":                       &hcldec.AttrSpec{Name: "format", Type: cty.String, Required: false},
 		"disk_compression":             &hcldec.AttrSpec{Name: "disk_compression", Type: cty.String, Required: false},
+		"export":                       &hcldec.BlockListSpec{TypeName: "export", Nested: hcldec.ObjectSpec((*FlatExportConfig)(nil).HCL2Spec())},
+	}
+	return s
+}
+
+// FlatExportConfig is an auto-generated flat version of ExportConfig.
+// Where the contents of a field with a `mapstructure:,squash` tag are bubbled up.
+type FlatExportConfig struct {
+	Format      *string `mapstructure:"format" required:"true" cty:"format" hcl:"format"`
+	Compression *string `mapstructure:"compression" required:"false" cty:"compression" hcl:"compression"`
+	FileName    *string `mapstructure:"file_name" required:"false" cty:"file_name" hcl:"file_name"`
+	Primary     *bool   `mapstructure:"primary" required:"false" cty:"primary" hcl:"primary"`
+	Repository  *string `mapstructure:"repository" required:"false" cty:"repository" hcl:"repository"`
+}
+
+// FlatMapstructure returns a new FlatExportConfig.
+// FlatExportConfig is an auto-generated flat version of ExportConfig.
+// Where the contents a fields with a `mapstructure:,squash` tag are bubbled up.
+func (*ExportConfig) FlatMapstructure() interface{ HCL2Spec() map[string]hcldec.Spec } {
+	return new(FlatExportConfig)
+}
+
+// HCL2Spec returns the hcl spec of a ExportConfig.
+// This spec is used by HCL to read the fields of ExportConfig.
+// The decoded values from this spec will then be applied to a FlatExportConfig.
+func (*FlatExportConfig) HCL2Spec() map[string]hcldec.Spec {
+	s := map[string]hcldec.Spec{
+		"format":      &hcldec.AttrSpec{Name: "format", Type: cty.String, Required: false},
+		"compression": &hcldec.AttrSpec{Name: "compression", Type: cty.String, Required: false},
+		"file_name":   &hcldec.AttrSpec{Name: "file_name", Type: cty.String, Required: false},
+		"primary":     &hcldec.AttrSpec{Name: "primary", Type: cty.Bool, Required: false},
+		"repository":  &hcldec.AttrSpec{Name: "repository", Type: cty.String, Required: false},
 	}
 	return s
 }

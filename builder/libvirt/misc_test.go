@@ -1,6 +1,7 @@
 package libvirt
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"github.com/hashicorp/packer-plugin-sdk/communicator"
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	registryimage "github.com/hashicorp/packer-plugin-sdk/packer/registry/image"
+	"github.com/mitchellh/mapstructure"
+	"github.com/ugorji/go/codec"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 )
@@ -18,14 +21,26 @@ func TestArtifact(t *testing.T) {
 	dir := t.TempDir()
 	img := filepath.Join(dir, "stream9.qcow2")
 	os.WriteFile(img, []byte("x"), 0o644)
-	os.WriteFile(img+".sha256", []byte("x"), 0o644)
-	a := &Artifact{dir: dir, imagePath: img, format: "qcow2", sha256: "abc123", size: 700 << 20, virtualSize: 20 << 30,
+	a := &Artifact{dir: dir, checksumFile: filepath.Join(dir, "SHA256SUMS"),
+		outputs: []artifact.Output{
+			{Format: "qcow2", Path: img, SHA256: "abc123", Size: 700 << 20, VirtualSize: 20 << 30, Target: "KVM/libvirt, OpenStack", Primary: true},
+			{Format: "vhd", Path: filepath.Join(dir, "stream9.vhd"), SHA256: "def456", Size: 20<<30 + 512, VirtualSize: 20 << 30, Target: "Azure"},
+			{Format: "containerdisk", Path: filepath.Join(dir, "stream9.containerdisk.tar"), SHA256: "789abc", Size: 600 << 20, VirtualSize: 20 << 30,
+				Target: "KubeVirt", ImageDigest: "sha256:feed", Pushed: "registry.example.com/c@sha256:feed"},
+		},
 		sourceImage: "https://cloud.centos.org/x.qcow2", centosVersion: "stream9"}
-	if s := a.String(); s != "qcow2 image "+img+" (700 MiB on disk, 20 GiB virtual), sha256 abc123" {
-		t.Errorf("String() = %q", s)
+	want := "qcow2 image " + img + " (700 MiB on disk, 20 GiB virtual), sha256 abc123" +
+		"\n  vhd for Azure: " + dir + "/stream9.vhd (20 GiB), sha256 def456" +
+		"\n  containerdisk for KubeVirt: " + dir + "/stream9.containerdisk.tar (600 MiB), sha256 789abc, pushed as registry.example.com/c@sha256:feed" +
+		"\n  checksums: " + dir + "/SHA256SUMS"
+	if s := a.String(); s != want {
+		t.Errorf("String() = %q\nwant %q", s, want)
 	}
-	if files := a.Files(); len(files) != 2 || files[1] != img+".sha256" {
+	if files := a.Files(); len(files) != 4 || files[0] != img || files[3] != filepath.Join(dir, "SHA256SUMS") {
 		t.Errorf("Files() = %v", files)
+	}
+	if a.Id() != img {
+		t.Errorf("Id() = %s, want the primary", a.Id())
 	}
 	for key, want := range map[string]string{
 		artifact.StateImagePath: img, artifact.StateFormat: "qcow2", artifact.StateSHA256: "abc123",
@@ -35,15 +50,54 @@ func TestArtifact(t *testing.T) {
 			t.Errorf("State(%q) = %v, want %q", key, got, want)
 		}
 	}
-	hcp, ok := a.State(registryimage.ArtifactStateURI).(*registryimage.Image)
-	if !ok || hcp.ImageID != "abc123" || hcp.ProviderName != "libvirt" || hcp.SourceImageID != "https://cloud.centos.org/x.qcow2" || hcp.Labels["centos_version"] != "stream9" {
-		t.Errorf("HCP image = %+v", hcp)
+	// What a post-processor reads back.
+	read, err := artifact.Read(context.Background(), a)
+	if err != nil || len(read.Outputs) != 3 || read.Outputs[2].Pushed != "registry.example.com/c@sha256:feed" || read.Path != img {
+		t.Errorf("artifact.Read = %+v, %v", read, err)
 	}
 	if err := a.Destroy(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Error("Destroy left the output directory")
+	}
+}
+
+// The HCP Packer metadata has one entry per output, and survives the
+// way to Packer core: the plugin RPC's msgpack, then core's decoder.
+func TestArtifactRegistryImages(t *testing.T) {
+	a := &Artifact{outputs: []artifact.Output{
+		{Format: "qcow2", Path: "/o/x.qcow2", SHA256: "aa", Target: "KVM/libvirt, OpenStack", Primary: true},
+		{Format: "vmdk", Path: "/o/x.vmdk", SHA256: "bb", Target: "VMware vSphere, AWS VM Import"},
+		{Format: "containerdisk", Path: "/o/x.containerdisk.tar", SHA256: "cc", Target: "KubeVirt", Pushed: "quay.example/c/x@sha256:dd"},
+	}, sourceImage: "https://cloud.centos.org/x.qcow2", centosVersion: "stream9"}
+	var wire []byte
+	h := &codec.MsgpackHandle{WriteExt: true}
+	if err := codec.NewEncoderBytes(&wire, h).Encode(a.State(registryimage.ArtifactStateURI)); err != nil {
+		t.Fatal(err)
+	}
+	var state interface{}
+	if err := codec.NewDecoderBytes(wire, h).Decode(&state); err != nil {
+		t.Fatal(err)
+	}
+	var images []registryimage.Image
+	if err := mapstructure.WeakDecode(state, &images); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ id, provider, region, format, target, primary string }{
+		{"aa", "libvirt", "local", "qcow2", "KVM/libvirt, OpenStack", "true"},
+		{"bb", "vmware", "local", "vmdk", "VMware vSphere, AWS VM Import", "false"},
+		{"quay.example/c/x@sha256:dd", "kubevirt", "quay.example", "containerdisk", "KubeVirt", "false"},
+	}
+	if len(images) != len(want) {
+		t.Fatalf("%d images, want %d: %+v", len(images), len(want), images)
+	}
+	for i, w := range want {
+		img := images[i]
+		if img.ImageID != w.id || img.ProviderName != w.provider || img.ProviderRegion != w.region || img.SourceImageID != "https://cloud.centos.org/x.qcow2" ||
+			img.Labels["format"] != w.format || img.Labels["target"] != w.target || img.Labels["primary"] != w.primary || img.Labels["centos_version"] != "stream9" {
+			t.Errorf("image %d = %+v, want %+v", i, img, w)
+		}
 	}
 }
 

@@ -5,9 +5,11 @@ import (
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 	"github.com/packer-centos/packer-plugin-centos/internal/centos"
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
+	"github.com/packer-centos/packer-plugin-centos/internal/imageformat"
 )
 
 // buildRun is what the steps of one build learn and hand on to each other.
@@ -33,16 +35,20 @@ type buildRun struct {
 	// source is the preset's dated image, when the build has a preset.
 	source *centos.CloudImage
 
-	image exportedImage
+	// written are the outputs as stepExport wrote them, in the order of
+	// the export blocks; outputs what the artifact tells of them.
+	written []imageformat.Written
+	outputs []artifact.Output
 }
 
-// exportedImage is the finished artifact file.
-type exportedImage struct {
-	path     string
-	format   string
-	sha256   string
-	size     int64 // bytes on disk
-	virtSize int64 // virtual disk size
+// primary is the output verify boots; false before the export.
+func (r *buildRun) primary() (artifact.Output, bool) {
+	for _, o := range r.outputs {
+		if o.Primary {
+			return o, true
+		}
+	}
+	return artifact.Output{}, false
 }
 
 func (r *buildRun) setKickstart(ks []byte) {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
 	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
@@ -79,15 +81,32 @@ func runSteps(t *testing.T, state multistep.StateBag, steps ...multistep.Step) m
 // succeeds, fails or is cancelled.
 func TestBuildLeavesNothing(t *testing.T) {
 	guestruntest.RequireTools(t, "qemu-img", "xorriso")
+	reg := httptest.NewServer(registry.New())
+	defer reg.Close()
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, `{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}`, http.StatusForbidden)
+	}))
+	defer refusing.Close()
+	// Every format but gce, whose GiB of zeros takes long to gzip under
+	// -race (imageformat's tests write it at a smaller unit).
+	exports := func(registry string) []map[string]interface{} {
+		return []map[string]interface{}{
+			{"format": "qcow2"}, {"format": "raw"}, {"format": "vmdk"}, {"format": "vhd"}, {"format": "vhdx"}, {"format": "ova"},
+			{"format": "containerdisk", "repository": strings.TrimPrefix(registry, "http://") + "/images/fake:test"},
+		}
+	}
 	tests := []struct {
 		name    string
 		pool    string
+		exports []map[string]interface{}
 		noSSH   bool // nothing answers on the guest's address
 		cancel  bool // Ctrl-C while waiting for SSH
 		wantErr string
 	}{
 		{name: "success"},
 		{name: "success with a storage pool", pool: guestruntest.Pool},
+		{name: "every format, pushed", exports: exports(reg.URL)},
+		{name: "the registry refuses the push", exports: exports(refusing.URL), wantErr: "push fake.containerdisk.tar to " + strings.TrimPrefix(refusing.URL, "http://") + "/images/fake:test"},
 		{name: "guest never answers SSH", noSSH: true, wantErr: "did not succeed within 1s: no SSH server at 127.0.0.1:"},
 		{name: "guest never answers SSH, storage pool", pool: guestruntest.Pool, noSSH: true, wantErr: "(ssh_timeout)"},
 		{name: "cancelled while waiting for SSH", noSSH: true, cancel: true, wantErr: "build was cancelled"},
@@ -118,6 +137,9 @@ func TestBuildLeavesNothing(t *testing.T) {
 				"output_directory":      filepath.Join(dir, "output"),
 				"storage_pool":          tt.pool,
 			}
+			if tt.exports != nil {
+				raw["export"] = tt.exports
+			}
 			if _, _, err := b.Prepare(raw); err != nil {
 				t.Fatal(err)
 			}
@@ -144,8 +166,18 @@ func TestBuildLeavesNothing(t *testing.T) {
 				if a.Id() != image {
 					t.Errorf("artifact %s, want %s", a.Id(), image)
 				}
-				if _, err := os.Stat(image + ".sha256"); err != nil {
-					t.Error(err)
+				// sha256sum itself checks every output against the
+				// checksum file.
+				check := exec.Command("sha256sum", "--check", "--strict", "SHA256SUMS")
+				check.Dir = filepath.Join(dir, "output")
+				if out, err := check.CombinedOutput(); err != nil || strings.Count(string(out), ": OK") != max(len(tt.exports), 1) {
+					t.Errorf("sha256sum -c SHA256SUMS: %v\n%s", err, out)
+				}
+				if tt.exports != nil {
+					outputs, _ := a.State(artifact.StateOutputs).(string)
+					if !strings.Contains(outputs, `"pushed":"`+strings.TrimPrefix(reg.URL, "http://")+"/images/fake@sha256:") {
+						t.Errorf("the artifact's outputs do not record the push: %s", outputs)
+					}
 				}
 				ran := strings.Join(server.Commands(), "\n")
 				for _, want := range []string{"# generalize.sh", "# remove-build-key.sh", "sudo -n sh -c "} {

@@ -7,6 +7,7 @@ package artifact
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -41,7 +42,32 @@ const (
 	// (the kickstart, http_directory, http_content), one per line, so a
 	// verification can prove no copy of them is left in the image.
 	StateServedFiles = "served_files"
+	// StateOutputs lists every output the build wrote — the primary,
+	// which StateImagePath names, and the copies of its disk for other
+	// targets — as a JSON array of Output.
+	StateOutputs = "outputs"
 )
+
+// Output is one file a build wrote for a deployment target.
+type Output struct {
+	// Format is the export block's format: qcow2, raw, vmdk, vhd, vhdx,
+	// gce, ova or containerdisk.
+	Format string `json:"format"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	// Size is the file's size in bytes; VirtualSize the size of the disk
+	// it holds, as its target sees it.
+	Size        int64  `json:"size"`
+	VirtualSize int64  `json:"virtual_size"`
+	Target      string `json:"target"`
+	// Primary marks the output verify boots; every other output holds
+	// the same disk.
+	Primary bool `json:"primary,omitempty"`
+	// ImageDigest is a containerdisk's OCI image digest; Pushed the
+	// image's reference by digest where the build pushed it.
+	ImageDigest string `json:"image_digest,omitempty"`
+	Pushed      string `json:"pushed,omitempty"`
+}
 
 // Image is the disk image an artifact holds, and what its build knows of
 // it.
@@ -64,6 +90,9 @@ type Image struct {
 	PhaseTimings string
 	// SourceImageName is the image the build started from, if known.
 	SourceImageName string
+	// Outputs are every output of the build, the image among them, when
+	// the build recorded them.
+	Outputs []Output
 }
 
 // Read finds the disk image in a: from the state of a centos-libvirt
@@ -82,6 +111,11 @@ func Read(ctx context.Context, a packersdk.Artifact) (Image, error) {
 		}
 		if served := stateString(a, StateServedFiles); served != "" {
 			img.ServedFiles = strings.Split(served, "\n")
+		}
+		if outputs := stateString(a, StateOutputs); outputs != "" {
+			if err := json.Unmarshal([]byte(outputs), &img.Outputs); err != nil {
+				return Image{}, fmt.Errorf("read the outputs of the artifact: %w", err)
+			}
 		}
 		if img.Path != "" && img.Format != "" {
 			return img, nil

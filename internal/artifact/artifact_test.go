@@ -46,6 +46,16 @@ func TestRead(t *testing.T) {
 			StateImagePath: qcow, StateFormat: "qcow2", StateSHA256: "abc", StateCentOSVersion: "stream9", StateBuildKey: "ssh-ed25519 AAAA",
 			StateServedFiles: "ks.cfg\nsetup.sh"}},
 			Image{Path: qcow, Format: "qcow2", SHA256: "abc", CentOSVersion: "stream9", BuildKey: "ssh-ed25519 AAAA", ServedFiles: []string{"ks.cfg", "setup.sh"}}, ""},
+		{"multi-output artifact", &packersdk.MockArtifact{BuilderIdValue: BuilderID, StateValues: map[string]interface{}{
+			StateImagePath: qcow, StateFormat: "qcow2", StateSHA256: "abc",
+			StateOutputs: `[{"format":"qcow2","path":"` + qcow + `","sha256":"abc","size":1,"virtual_size":2,"target":"KVM","primary":true},` +
+				`{"format":"containerdisk","path":"/out/x.tar","sha256":"def","size":3,"virtual_size":2,"target":"KubeVirt","image_digest":"sha256:1","pushed":"r/x@sha256:1"}]`}},
+			Image{Path: qcow, Format: "qcow2", SHA256: "abc", Outputs: []Output{
+				{Format: "qcow2", Path: qcow, SHA256: "abc", Size: 1, VirtualSize: 2, Target: "KVM", Primary: true},
+				{Format: "containerdisk", Path: "/out/x.tar", SHA256: "def", Size: 3, VirtualSize: 2, Target: "KubeVirt", ImageDigest: "sha256:1", Pushed: "r/x@sha256:1"},
+			}}, ""},
+		{"unreadable outputs", &packersdk.MockArtifact{BuilderIdValue: BuilderID, StateValues: map[string]interface{}{
+			StateImagePath: qcow, StateFormat: "qcow2", StateOutputs: "{"}}, Image{}, "read the outputs of the artifact"},
 		{"qemu artifact", &packersdk.MockArtifact{BuilderIdValue: "transcend.qemu", FilesValue: []string{sums, qcow}}, Image{Path: qcow, Format: "qcow2"}, ""},
 		{"raw image file", &packersdk.MockArtifact{FilesValue: []string{sums, raw}}, Image{Path: raw, Format: "raw"}, ""},
 		{"no image", &packersdk.MockArtifact{BuilderIdValue: "x.y", FilesValue: []string{sums}}, Image{}, "has no qcow2 or raw"},

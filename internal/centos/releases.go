@@ -40,6 +40,11 @@ type Release struct {
 	// ISO is the install DVD and its checksum. (Its volume id, which
 	// Anaconda finds its medium by, is read from the ISO itself.)
 	ISO Image
+	// VMwareGuestID is the guest type vSphere knows the release by (an
+	// OVA's vmw:osType); vSphere has none for Stream 10 yet, which takes
+	// Stream 9's.
+	VMwareGuestID string
+
 	// BootCommand types the kickstart location into the ISO's boot menu,
 	// per firmware: ISOLINUX's <tab> line edit for BIOS up to Stream 9,
 	// GRUB's "e" edit and Ctrl-X for UEFI and for Stream 10, which boots
@@ -118,8 +123,9 @@ var releases = map[string]Release{
 				EFI: regexp.MustCompile(`^CentOS-7-aarch64-GenericCloud-([0-9]{4})\.qcow2$`),
 			}},
 		},
-		DefaultUser: "centos",
-		MinX86Level: 1,
+		DefaultUser:   "centos",
+		MinX86Level:   1,
+		VMwareGuestID: "centos7_64Guest",
 		ISO: Image{
 			URL:      "https://vault.centos.org/7.9.2009/isos/x86_64/CentOS-7-x86_64-DVD-2009.iso",
 			Checksum: "file:https://vault.centos.org/7.9.2009/isos/x86_64/sha256sum.txt",
@@ -127,12 +133,13 @@ var releases = map[string]Release{
 		BootCommand: isolinuxOnBIOS,
 	},
 	"stream8": {
-		Version:     "stream8",
-		Name:        "CentOS Stream 8",
-		EndOfLife:   "2024-05-31",
-		Cloud:       map[string]CloudSeries{X86_64: streamSeries("8", X86_64), AArch64: streamSeries("8", AArch64)},
-		DefaultUser: "centos",
-		MinX86Level: 1,
+		Version:       "stream8",
+		Name:          "CentOS Stream 8",
+		EndOfLife:     "2024-05-31",
+		Cloud:         map[string]CloudSeries{X86_64: streamSeries("8", X86_64), AArch64: streamSeries("8", AArch64)},
+		DefaultUser:   "centos",
+		MinX86Level:   1,
+		VMwareGuestID: "centos8_64Guest",
 		ISO: Image{
 			URL:      "https://vault.centos.org/8-stream/isos/x86_64/CentOS-Stream-8-20240603.0-x86_64-dvd1.iso",
 			Checksum: "file:https://vault.centos.org/8-stream/isos/x86_64/CHECKSUM",
@@ -140,11 +147,12 @@ var releases = map[string]Release{
 		BootCommand: isolinuxOnBIOS,
 	},
 	"stream9": {
-		Version:     "stream9",
-		Name:        "CentOS Stream 9",
-		Cloud:       map[string]CloudSeries{X86_64: streamSeries("9", X86_64), AArch64: streamSeries("9", AArch64)},
-		DefaultUser: "cloud-user",
-		MinX86Level: 2,
+		Version:       "stream9",
+		Name:          "CentOS Stream 9",
+		Cloud:         map[string]CloudSeries{X86_64: streamSeries("9", X86_64), AArch64: streamSeries("9", AArch64)},
+		DefaultUser:   "cloud-user",
+		MinX86Level:   2,
+		VMwareGuestID: "centos9_64Guest",
 		ISO: Image{
 			URL:      streamMirror + "9-stream/BaseOS/x86_64/iso/CentOS-Stream-9-latest-x86_64-dvd1.iso",
 			Checksum: "file:" + streamMirror + "9-stream/BaseOS/x86_64/iso/CentOS-Stream-9-latest-x86_64-dvd1.iso.SHA256SUM",
@@ -160,8 +168,9 @@ var releases = map[string]Release{
 			X86_64:  stream10X86(),
 			AArch64: streamSeries("10", AArch64),
 		},
-		DefaultUser: "cloud-user",
-		MinX86Level: 3,
+		DefaultUser:   "cloud-user",
+		MinX86Level:   3,
+		VMwareGuestID: "centos9_64Guest",
 		ISO: Image{
 			URL:      streamMirror + "10-stream/BaseOS/x86_64/iso/CentOS-Stream-10-latest-x86_64-dvd1.iso",
 			Checksum: "file:" + streamMirror + "10-stream/BaseOS/x86_64/iso/CentOS-Stream-10-latest-x86_64-dvd1.iso.SHA256SUM",

@@ -139,19 +139,18 @@ type job struct {
 	src     Source
 	out     Output
 	scratch string
-	// done is the fraction written, as float64 bits, read by the
-	// progress reporter.
-	done atomic.Uint64
+	*Progress
 	// image is what a containerDisk writer built.
 	image *ociImage
 }
 
-func (j *job) progress(f float64) { j.done.Store(math.Float64bits(f)) }
+// progress records the fraction written.
+func (j *job) progress(f float64) { j.Set(f) }
 
 // stage reports the progress of a stage that is the part from..to of
 // the whole job.
 func (j *job) stage(from, to float64) func(float64) {
-	return func(f float64) { j.progress(from + f*(to-from)) }
+	return func(f float64) { j.Set(from + f*(to-from)) }
 }
 
 func writeOne(ctx context.Context, src Source, out Output, scratch string, report func(string)) (Written, error) {
@@ -162,11 +161,11 @@ func writeOne(ctx context.Context, src Source, out Output, scratch string, repor
 	if err := os.MkdirAll(scratch, 0o700); err != nil {
 		return Written{}, err
 	}
-	j := &job{src: src, out: out, scratch: scratch}
 	start := time.Now()
-	stop := reportProgress(j, start, ProgressAfter, ProgressEvery, report)
+	j := &job{src: src, out: out, scratch: scratch,
+		Progress: StartProgress(fmt.Sprintf("Writing %s (%s)", filepath.Base(out.Path), out.Format), report)}
 	virtual, err := write(ctx, j)
-	stop()
+	j.Stop()
 	if err != nil {
 		return Written{}, err
 	}
@@ -182,28 +181,50 @@ func writeOne(ctx context.Context, src Source, out Output, scratch string, repor
 	return Written{Output: out, SHA256: sum, Size: size, VirtualSize: virtual, Took: time.Since(start), image: j.image}, nil
 }
 
-// reportProgress reports j's progress after a first wait and then every
-// wait after that, until the returned stop is called.
-func reportProgress(j *job, start time.Time, first, every time.Duration, report func(string)) (stop func()) {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
+// Progress reports how far a long task got: a line after ProgressAfter,
+// then one every ProgressEvery, until Stop. A task quicker than
+// ProgressAfter is never reported.
+type Progress struct {
+	done atomic.Uint64 // the fraction done, as float64 bits
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// StartProgress starts reporting the progress of the task label names to
+// report, as "<label>: 42% after 12s".
+func StartProgress(label string, report func(string)) *Progress {
+	return startProgress(label, report, ProgressAfter, ProgressEvery)
+}
+
+func startProgress(label string, report func(string), first, every time.Duration) *Progress {
+	p := &Progress{stop: make(chan struct{})}
+	start := time.Now()
+	p.wg.Add(1)
 	go func() {
-		defer wg.Done()
+		defer p.wg.Done()
 		t := time.NewTimer(first)
 		defer t.Stop()
 		for {
 			select {
-			case <-done:
+			case <-p.stop:
 				return
 			case <-t.C:
-				f := math.Float64frombits(j.done.Load())
-				report(fmt.Sprintf("Writing %s (%s): %.0f%% after %s", filepath.Base(j.out.Path), j.out.Format, 100*f, time.Since(start).Round(time.Second)))
+				f := math.Float64frombits(p.done.Load())
+				report(fmt.Sprintf("%s: %.0f%% after %s", label, 100*f, time.Since(start).Round(time.Second)))
 				t.Reset(every)
 			}
 		}
 	}()
-	return func() { close(done); wg.Wait() }
+	return p
+}
+
+// Set records the fraction done, 0 to 1.
+func (p *Progress) Set(f float64) { p.done.Store(math.Float64bits(f)) }
+
+// Stop ends the reports.
+func (p *Progress) Stop() {
+	close(p.stop)
+	p.wg.Wait()
 }
 
 // convert writes the source, flattened, into dst in format with options.

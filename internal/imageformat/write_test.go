@@ -190,15 +190,14 @@ func TestWriteAllStopsWhenCancelled(t *testing.T) {
 	}
 }
 
-// A long output is reported after the first wait and then every wait,
+// A long task is reported after the first wait and then every wait,
 // with how far it got; a quick one never.
 func TestProgressLines(t *testing.T) {
 	var mu sync.Mutex
 	var lines []string
 	report := func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }
-	j := &job{out: Output{Format: "vhd", Path: "/out/image.vhd"}}
+	j := &job{Progress: startProgress("Writing image.vhd (vhd)", report, 10*time.Millisecond, 10*time.Millisecond)}
 	j.stage(0.5, 1)(0.5)
-	stop := reportProgress(j, time.Now(), 10*time.Millisecond, 10*time.Millisecond, report)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		mu.Lock()
@@ -209,16 +208,15 @@ func TestProgressLines(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	stop()
+	j.Stop()
 	mu.Lock()
 	defer mu.Unlock()
 	if len(lines) < 2 || !strings.HasPrefix(lines[0], "Writing image.vhd (vhd): 75% after") {
 		t.Errorf("progress lines %q", lines)
 	}
 	lines = nil
-	stop = reportProgress(j, time.Now(), time.Hour, time.Hour, report)
-	stop()
+	startProgress("quick", report, time.Hour, time.Hour).Stop()
 	if len(lines) != 0 {
-		t.Errorf("a quick output was reported: %q", lines)
+		t.Errorf("a quick task was reported: %q", lines)
 	}
 }
