@@ -4,10 +4,12 @@
 //
 //	centos-verify [flags] IMAGE
 //
-// It exits 0 when every check passed, 1 when a check failed, and 2 on bad
-// usage or when the image could not be verified at all (it did not boot,
-// libvirt was unreachable, the run was interrupted). Ctrl-C stops the
-// guest and removes everything the run made.
+// With --outputs SHA256SUMS it first proves the build's other outputs
+// hold the same disk. It exits 0 when every check passed, 1 when a check
+// failed or an output differs, and 2 on bad usage or when the image could
+// not be verified at all (it did not boot, libvirt was unreachable, the
+// run was interrupted). Ctrl-C stops the guest and removes everything the
+// run made.
 package main
 
 import (
@@ -61,14 +63,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	options := verify.RegisterCommandFlags(fs)
 	buildTimings := fs.String("build-timings", "", "the build's phase timings `FILE`, for the HTML report's timeline (default: "+timeline.FileName+" beside IMAGE, when there is one)")
+	outputs := fs.String("outputs", "", "the build's checksum `FILE` (SHA256SUMS): every other output it lists must have its sha256 and hold IMAGE's disk (qemu-img compare; formats from the file names), before IMAGE boots")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: centos-verify [flags] IMAGE\n\n"+
 			"Boots IMAGE (qcow2 or raw) on a throwaway overlay under libvirt, exactly as the\n"+
 			"centos-verify post-processor does, runs the built-in checks and those of --spec,\n"+
 			"and writes the reports asked for. The image is only read.\n\n"+
-			"Exit status: 0 every check passed, 1 a check failed, 2 bad usage or the image\n"+
-			"could not be verified (did not boot, libvirt unreachable, interrupted).\n"+
+			"With --outputs, the build's other outputs are first proven to hold the same disk.\n\n"+
+			"Exit status: 0 every check passed, 1 a check failed or an output differs, 2 bad\n"+
+			"usage or the image could not be verified (did not boot, libvirt unreachable,\n"+
+			"interrupted).\n"+
 			"CENTOS_VERIFY_LOG=1 writes the debug log to stderr.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
@@ -93,6 +98,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	errs = append(errs, err)
 	image, err := openImage(ctx, fs.Arg(0), *buildTimings, opts.CentOSVersion)
 	errs = append(errs, err)
+	if *outputs != "" && image != nil {
+		image.outputs, err = readOutputs(*outputs, image.path)
+		errs = append(errs, err)
+	}
 	var pp verify.PostProcessor
 	errs = append(errs, pp.Configure(opts.Config))
 	if err := errors.Join(errs...); err != nil {
@@ -102,10 +111,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ui := &packersdk.BasicUi{Reader: os.Stdin, Writer: stdout, ErrorWriter: stderr, PB: &packersdk.NoopProgressTracker{}}
 	_, _, _, err = pp.PostProcess(ctx, ui, image)
 	var failed *verifier.ChecksFailedError
+	var differ *verifier.OutputsDifferError
 	switch {
 	case err == nil:
 		return exitPassed
-	case errors.As(err, &failed):
+	case errors.As(err, &failed), errors.As(err, &differ):
 		fmt.Fprintf(stderr, "centos-verify: %v\n", err)
 		return exitFailed
 	default:

@@ -78,3 +78,33 @@ func TestOpenImageFindsBuildTimings(t *testing.T) {
 		t.Errorf("timings beside the image not read: %v %v", a, err)
 	}
 }
+
+// --outputs reads the build's SHA256SUMS: every output but the image,
+// its format from its name, its path beside the checksum file.
+func TestReadOutputs(t *testing.T) {
+	dir := t.TempDir()
+	image := filepath.Join(dir, "stream9.qcow2")
+	sum := strings.Repeat("ab", 32)
+	sums := filepath.Join(dir, "SHA256SUMS")
+	os.WriteFile(sums, []byte(sum+"  stream9.qcow2\n"+sum+"  stream9.vhd\n"+sum+" *stream9.tar.gz\n"+sum+"  stream9.containerdisk.tar\n"), 0o644)
+	got, err := readOutputs(sums, image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"format":"vhd","path":"` + dir + `/stream9.vhd","sha256":"` + sum + `","size":0,"virtual_size":0,"target":"Azure"},` +
+		`{"format":"gce","path":"` + dir + `/stream9.tar.gz","sha256":"` + sum + `","size":0,"virtual_size":0,"target":"Google Compute Engine"},` +
+		`{"format":"containerdisk","path":"` + dir + `/stream9.containerdisk.tar","sha256":"` + sum + `","size":0,"virtual_size":0,"target":"KubeVirt"}]`
+	if got != want {
+		t.Errorf("outputs\n%s\nwant\n%s", got, want)
+	}
+	os.WriteFile(sums, []byte(sum+"  stream9.vdi\n"+strings.Repeat("ab", 16)+"  stream9.vmdk\n"), 0o644)
+	_, err = readOutputs(sums, image)
+	for _, want := range []string{"cannot tell the format of stream9.vdi from its name (.qcow2, .raw,", "stream9.vmdk is listed with md5, want sha256"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want %q", err, want)
+		}
+	}
+	if _, err := readOutputs(filepath.Join(dir, "none"), image); err == nil || !strings.Contains(err.Error(), "outputs: open") {
+		t.Errorf("a missing checksum file: %v", err)
+	}
+}

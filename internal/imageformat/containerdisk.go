@@ -371,7 +371,9 @@ func openContainerDisk(ctx context.Context, path, dir string) (Disk, error) {
 	if len(config.RootFS.DiffIDs) != 1 {
 		return Disk{}, fmt.Errorf("the image config lists %d layers, want one", len(config.RootFS.DiffIDs))
 	}
-	return unpackLayerDisk(ctx, path, manifest.Layers[0].Digest, config.RootFS.DiffIDs[0], dir)
+	disk, err := unpackLayerDisk(ctx, path, manifest.Layers[0].Digest, config.RootFS.DiffIDs[0], dir)
+	disk.ImageDigest = idx.Manifests[0].Digest.String()
+	return disk, err
 }
 
 // readSmallEntries reads the archive's files of at most limit bytes.

@@ -11,6 +11,9 @@ type Disk struct {
 	Path string
 	// Format is qemu-img's name for it ("vpc" for a VHD).
 	Format string
+	// ImageDigest is the digest of a containerdisk's OCI image, the one
+	// a registry names it by.
+	ImageDigest string
 }
 
 // OpenDisk makes the disk an output of format at path holds readable by

@@ -1,6 +1,9 @@
 package imageformat
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // Format is a kind of output a build can write.
 type Format struct {
@@ -64,4 +67,19 @@ func BootableNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// ByFileName finds the format of an output by its file name's extension,
+// as WriteAll names outputs (".img" is raw too).
+func ByFileName(name string) (Format, bool) {
+	var found Format
+	for _, f := range formats {
+		if strings.HasSuffix(name, f.Ext) && len(f.Ext) > len(found.Ext) {
+			found = f
+		}
+	}
+	if found.Name == "" && strings.HasSuffix(name, ".img") {
+		return Lookup("raw")
+	}
+	return found, found.Name != ""
 }

@@ -98,6 +98,9 @@ func TestWriteAllFormatsHoldTheSameDisk(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if disk.ImageDigest != w.ImageDigest() {
+				t.Errorf("read back image digest %q, written %q", disk.ImageDigest, w.ImageDigest())
+			}
 			diff, err := qemuimg.Compare(ctx, src.Path, src.Format, disk.Path, disk.Format)
 			if err != nil || diff != "" {
 				t.Errorf("compared with the source: %q, %v", diff, err)

@@ -98,6 +98,7 @@ func (p *PostProcessor) steps() []multistep.Step {
 		stepImageChecks{},
 		&guestrun.StepCheckHost{Hypervisor: &cfg.HypervisorConfig, Machine: &cfg.MachineConfig},
 		&guestrun.StepWorkDir{Prefix: "packer-centos-verify-"},
+		guestrun.Timed{Name: "outputs", Step: stepCompareOutputs{}},
 		&guestrun.StepStorage{Hypervisor: &cfg.HypervisorConfig},
 		guestrun.Timed{Name: "overlay", Step: stepOverlay{}},
 		multistep.If(cloud, &communicator.StepSSHKeyGen{CommConf: &cfg.Comm, SSHTemporaryKeyPair: cfg.Comm.SSHTemporaryKeyPair}),

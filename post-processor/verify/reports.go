@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,7 +21,10 @@ import (
 func (r *verifyRun) writeReports(failure error, elapsed time.Duration) ([]string, error) {
 	if r.report == nil {
 		r.report = &verifier.Report{Results: r.imageResults, Duration: elapsed}
-		if failure != nil {
+		// Outputs that differ are failed results already; the guest was
+		// not booted for them.
+		var differ *verifier.OutputsDifferError
+		if failure != nil && !errors.As(failure, &differ) {
 			r.report.Results = append(r.report.Results, verifier.Result{
 				Type: "builtin", Name: "boot", Status: verifier.StatusError,
 				Message: firstLine(failure.Error()),

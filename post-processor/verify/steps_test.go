@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,7 +17,9 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/artifact"
 	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun/guestruntest"
+	"github.com/packer-centos/packer-plugin-centos/internal/imageformat"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
+	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 	"github.com/packer-centos/packer-plugin-centos/verifier"
 )
 
@@ -36,6 +39,7 @@ func TestVerifyLeavesNothing(t *testing.T) {
 		reboot         bool   // the second boot runs
 		secrets        bool   // no_baked_secrets runs
 		notBack        bool   // the guest's SSH server is gone after the reboot
+		outputs        string // "same": the artifact lists copies of the image; "differ": one is another disk
 		wantErr        string
 		wantReportFail string // the JUnit report's failed entry
 	}{
@@ -50,6 +54,8 @@ func TestVerifyLeavesNothing(t *testing.T) {
 		{name: "second boot, then the image as shipped", reboot: true, secrets: true},
 		{name: "guest does not come back after its reboot", reboot: true, notBack: true,
 			wantErr: "the guest did not come back after its reboot", wantReportFail: "second_boot"},
+		{name: "outputs hold the image's disk", outputs: "same"},
+		{name: "an output holds another disk", outputs: "differ", wantErr: "outputs do not hold the verified disk: image.vmdk: ", wantReportFail: "image.vmdk"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +69,9 @@ func TestVerifyLeavesNothing(t *testing.T) {
 			}
 			in := &packersdk.MockArtifact{BuilderIdValue: artifact.BuilderID, FilesValue: []string{image}, StateValues: map[string]interface{}{
 				artifact.StateImagePath: image, artifact.StateFormat: "qcow2", artifact.StateSHA256: sum}}
+			if tt.outputs != "" {
+				in.StateValues[artifact.StateOutputs] = outputsOf(t, image, tt.outputs == "differ")
+			}
 
 			d := guestruntest.NewFake()
 			if tt.failDefine {
@@ -138,6 +147,17 @@ func TestVerifyLeavesNothing(t *testing.T) {
 			if !strings.Contains(out.String(), "Verify timings: ") {
 				t.Errorf("no timings:\n%s", &out)
 			}
+			if tt.outputs != "" {
+				report := readFile(t, filepath.Join(dir, "reports", "verify.xml"))
+				for _, name := range []string{"image.raw", "image.vmdk"} {
+					if !strings.Contains(report, `name="`+name+`"`) {
+						t.Errorf("the JUnit report does not record the comparison of %s", name)
+					}
+				}
+			}
+			if booted := lastDomain(d) != ""; tt.outputs == "differ" && booted {
+				t.Error("the image was booted though an output differs")
+			}
 			if rebooted := slices.Contains(d.Calls(), "RebootDomain "+lastDomain(d)); rebooted != tt.reboot {
 				t.Errorf("rebooted: %v, want %v", rebooted, tt.reboot)
 			}
@@ -153,6 +173,41 @@ func TestVerifyLeavesNothing(t *testing.T) {
 			guestruntest.AssertNothingLeft(t, d, "default", []string{guestruntest.Pool}, tmp)
 		})
 	}
+}
+
+// outputsOf writes image as raw and VMDK outputs beside it and returns
+// the artifact's list of outputs; with differ, the VMDK holds another
+// disk.
+func outputsOf(t *testing.T, image string, differ bool) string {
+	t.Helper()
+	ctx := context.Background()
+	info, err := qemuimg.ReadInfo(ctx, image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	src := imageformat.Source{Path: image, Format: "qcow2", VirtualSize: info.VirtualSize}
+	if differ {
+		other := filepath.Join(dir, "other.raw")
+		os.WriteFile(other, []byte("another disk"), 0o644)
+		os.Truncate(other, info.VirtualSize)
+		src = imageformat.Source{Path: other, Format: "raw", VirtualSize: info.VirtualSize}
+	}
+	vmdk, err := imageformat.WriteAll(ctx, src, []imageformat.Output{{Format: "vmdk", Path: filepath.Join(dir, "image.vmdk")}}, imageformat.Options{Scratch: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := imageformat.WriteAll(ctx, imageformat.Source{Path: image, Format: "qcow2", VirtualSize: info.VirtualSize},
+		[]imageformat.Output{{Format: "raw", Path: filepath.Join(dir, "image.raw")}}, imageformat.Options{Scratch: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs := []artifact.Output{{Format: "qcow2", Path: image, Primary: true}}
+	for _, w := range append(raw, vmdk...) {
+		outputs = append(outputs, artifact.Output{Format: w.Format, Path: w.Path, SHA256: w.SHA256})
+	}
+	b, _ := json.Marshal(outputs)
+	return string(b)
 }
 
 // lastDomain is the name of the last domain defined.
