@@ -65,16 +65,17 @@ packer {
 // pipelineTemplate is the whole pipeline of a user: the newest dated
 // Stream 9 image found by the centos-image data source on the world's
 // CentOS mirror (the stand-in, under a CentOS name), built with a
-// provisioner, then verified by centos-verify with a spec file and an
-// inline check, reports in JUnit, JSON and HTML.
-func pipelineTemplate(w *world, mirrorURL string) string {
+// provisioner into every target's format (the containerdisk pushed to the
+// world's registry), then verified by centos-verify with a spec file and
+// an inline check, reports in JUnit, JSON and HTML.
+func pipelineTemplate(w *world, mirrorURL, repository string) string {
 	return requiredPlugins + `
 data "centos-image" "stream9" {
   version = "stream9"
   mirror  = "` + mirrorURL + `"
 }
 ` + standinSourceFrom(w, "standin", "data.centos-image.stream9.url", "data.centos-image.stream9.checksum",
-		"data.centos-image.stream9.ssh_username", "") + `
+		"data.centos-image.stream9.ssh_username", everyExport(repository)) + `
 build {
   sources = ["source.centos-libvirt.standin"]
   provisioner "shell" {
@@ -122,6 +123,23 @@ check "package" "openssh-server" { installed = true }
 check "user" "cloud-user" { exists = false }
 `
 
+// everyExport is an export block for each format, the qcow2 first (the
+// primary), the containerdisk pushed to repository.
+func everyExport(repository string) string {
+	return `
+  export { format = "qcow2" }
+  export { format = "raw" }
+  export { format = "vmdk" }
+  export { format = "vhd" }
+  export { format = "vhdx" }
+  export { format = "gce" }
+  export { format = "ova" }
+  export {
+    format     = "containerdisk"
+    repository = "` + repository + `"
+  }`
+}
+
 // pipelineRun is one run of a pipeline template and what the world
 // looked like around it.
 type pipelineRun struct {
@@ -158,7 +176,7 @@ type sharedRun struct {
 // (the template among them) the first time it is called for name, and
 // returns that run ever after. source is the image the build starts
 // from, which must not change.
-func sharedPipeline(t *testing.T, w *world, name, source string, files map[string]string) *pipelineRun {
+func sharedPipeline(t *testing.T, w *world, name, source string, files, env map[string]string) *pipelineRun {
 	t.Helper()
 	pipelines.mu.Lock()
 	if pipelines.runs == nil {
@@ -170,14 +188,14 @@ func sharedPipeline(t *testing.T, w *world, name, source string, files map[strin
 		pipelines.runs[name] = r
 	}
 	pipelines.mu.Unlock()
-	r.once.Do(func() { r.run, r.err = runPipeline(t, w, name, source, files) })
+	r.once.Do(func() { r.run, r.err = runPipeline(t, w, name, source, files, env) })
 	if r.err != nil {
 		t.Fatalf("the %s pipeline could not run: %v", name, r.err)
 	}
 	return r.run
 }
 
-func runPipeline(t *testing.T, w *world, name, source string, files map[string]string) (*pipelineRun, error) {
+func runPipeline(t *testing.T, w *world, name, source string, files, env map[string]string) (*pipelineRun, error) {
 	dir, err := os.MkdirTemp("/var/tmp", "packer-centos-e2e-"+name+"-")
 	if err != nil {
 		return nil, err
@@ -196,18 +214,24 @@ func runPipeline(t *testing.T, w *world, name, source string, files map[string]s
 		return p, fmt.Errorf("packer init failed (%d):\n%s", code, out)
 	}
 	start := time.Now()
-	p.out, p.code = w.packerRun(t, dir, p.tmp, 10*time.Minute, "build", ".")
+	p.out, p.code = w.packerRunEnv(t, dir, p.tmp, 10*time.Minute, env, "build", ".")
 	p.took = time.Since(start)
 	p.after = takeSnapshot(t, w, p.tmp)
 	return p, nil
 }
 
+// standinRepository is where the stand-in pipeline pushes its
+// containerdisk, on the world's registry.
+const standinRepository = "/images/centos-stream9:e2e"
+
 // standinPipeline is pipelineTemplate's run. TestBuildAndVerifyStandIn
 // proves it; artifactCopy hands its image to other tests.
 func standinPipeline(t *testing.T, w *world) *pipelineRun {
 	t.Helper()
+	reg := w.registry(t)
 	return sharedPipeline(t, w, "standin", w.image,
-		map[string]string{"verify.hcl": pipelineSpec, "build.pkr.hcl": pipelineTemplate(w, w.centosMirror(t).url)})
+		map[string]string{"verify.hcl": pipelineSpec, "build.pkr.hcl": pipelineTemplate(w, w.centosMirror(t).url, reg.host+standinRepository)},
+		reg.env())
 }
 
 // artifactCopy is a copy, in the test's own directory, of the image the
@@ -259,12 +283,12 @@ func TestBuildAndVerifyStandIn(t *testing.T) {
 
 	image := p.image()
 	sum := fileSHA256(t, image)
-	line, err := os.ReadFile(image + ".sha256")
+	sums, err := os.ReadFile(filepath.Join(filepath.Dir(image), "SHA256SUMS"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := sum + "  standin.qcow2\n"; string(line) != want {
-		t.Errorf("checksum file = %q, want %q", line, want)
+	if want := sum + "  standin.qcow2\n"; !strings.HasPrefix(string(sums), want) {
+		t.Errorf("checksum file = %q, want it to start with %q", sums, want)
 	}
 	if !strings.Contains(out, "sha256 "+sum) {
 		t.Errorf("build output does not name the artifact's sha256 %s", sum)
@@ -345,12 +369,13 @@ func TestBuildAndVerifyStandIn(t *testing.T) {
 		t.Errorf("verify changed the image: sha256 %s before, %s after", sum, after)
 	}
 	// Verify's overlay and seed never go next to the image.
-	if entries, _ := os.ReadDir(filepath.Dir(image)); len(entries) != 3 {
-		var names []string
-		for _, e := range entries {
-			names = append(names, e.Name())
-		}
-		t.Errorf("output directory holds %v, want only the image, its .sha256 and %s", names, timeline.FileName)
+	entries, _ := os.ReadDir(filepath.Dir(image))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := "SHA256SUMS build-timings.json standin.containerdisk.tar standin.ova standin.qcow2 standin.raw standin.tar.gz standin.vhd standin.vhdx standin.vmdk"; strings.Join(names, " ") != want {
+		t.Errorf("output directory holds %v, want only the outputs, SHA256SUMS and %s", names, timeline.FileName)
 	}
 
 	// The source came from the data source: the newest dated image on

@@ -87,7 +87,7 @@ build {
 	})
 	suite.assertUntouched(t, "system_running", "ssh_host_keys_fresh", "machine_id_fresh", "temp_key_absent", "no_shell_history")
 	image := filepath.Join(dir, "output-faults", "faults.qcow2")
-	recorded, err := os.ReadFile(image + ".sha256")
+	recorded, err := os.ReadFile(filepath.Join(filepath.Dir(image), "SHA256SUMS"))
 	if err != nil {
 		t.Fatal(err)
 	}

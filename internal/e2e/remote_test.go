@@ -92,7 +92,7 @@ build {
 				}
 			}
 			image := filepath.Join(dir, "output-remote", "remote.qcow2")
-			line, _ := os.ReadFile(image + ".sha256")
+			line, _ := os.ReadFile(filepath.Join(filepath.Dir(image), "SHA256SUMS"))
 			if want := fileSHA256(t, image) + "  remote.qcow2\n"; string(line) != want {
 				t.Errorf("checksum file %q, want %q", line, want)
 			}

@@ -72,7 +72,7 @@ func rpmPipeline(t *testing.T, w *world) *pipelineRun {
 		t.Fatal("the world names no RPM stand-in image (WORLD_RPM_STANDIN_IMAGE): run world.sh up")
 	}
 	return sharedPipeline(t, w, "rpm", w.rpmImage,
-		map[string]string{"verify.hcl": rpmSpec, "build.pkr.hcl": rpmPipelineTemplate(w)})
+		map[string]string{"verify.hcl": rpmSpec, "build.pkr.hcl": rpmPipelineTemplate(w)}, nil)
 }
 
 // TestRPMStandInBuildAndVerify: a build of the RPM stand-in installs a

@@ -24,6 +24,8 @@ packages=(
 	openssh-client shellcheck
 	# the HTML report's test renders it in a real headless browser
 	chromium
+	# the containerdisk output's test reads it with skopeo
+	skopeo
 )
 
 missing=()
