@@ -1,6 +1,6 @@
 # CentOS Stream 9 from the GenericCloud image, provisioned with a shell
 # step. `packer init . && packer build .` writes
-# output-stream9/stream9.qcow2 and stream9.qcow2.sha256.
+# output-stream9/stream9.qcow2 and its checksum in output-stream9/SHA256SUMS.
 packer {
   required_plugins {
     centos = {

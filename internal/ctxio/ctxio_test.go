@@ -3,6 +3,8 @@ package ctxio
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -60,5 +62,40 @@ func TestSHA256File(t *testing.T) {
 	cancel()
 	if _, _, err := SHA256File(ctx, path); !errors.Is(err, context.Canceled) {
 		t.Errorf("a cancelled checksum ended with %v", err)
+	}
+}
+
+// A sparse file hashes as its bytes read: data at the start, in the
+// middle across a MiB boundary and at the end, holes between, a hole at
+// the end too.
+func TestSHA256FileOfSparseFiles(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		data map[int64]string
+		size int64
+	}{
+		{"all hole", nil, 8 << 20},
+		{"data and holes", map[int64]string{0: "boot", 3<<20 - 2: "across", 5 << 20: "middle", 8<<20 - 3: "end"}, 8 << 20},
+		{"hole at the end", map[int64]string{4096: "x"}, 16 << 20},
+		{"small", map[int64]string{0: "abc"}, 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "disk.raw")
+			f, err := os.Create(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for off, s := range tt.data {
+				f.WriteAt([]byte(s), off)
+			}
+			f.Truncate(tt.size)
+			f.Close()
+			content, _ := os.ReadFile(path)
+			want := sha256.Sum256(content)
+			sum, n, err := SHA256File(context.Background(), path)
+			if err != nil || n != tt.size || sum != hex.EncodeToString(want[:]) {
+				t.Errorf("SHA256File = %s, %d, %v; want %x, %d", sum, n, err, want, tt.size)
+			}
+		})
 	}
 }

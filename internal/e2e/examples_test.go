@@ -20,12 +20,13 @@ import (
 func TestValidateExamples(t *testing.T) {
 	w := requireWorld(t)
 	vars := map[string][]string{
-		"stream9-cloud": nil,
-		"verify":        nil,
-		"centos7-iso":   nil,
-		"stream9-iso":   nil,
-		"centos-image":  nil,
-		"demo":          {"-var", "standin_image=" + w.image, "-var", "standin_sha256=" + w.imageSHA256, "-var", "network=" + w.network},
+		"stream9-cloud":      nil,
+		"verify":             nil,
+		"centos7-iso":        nil,
+		"stream9-iso":        nil,
+		"centos-image":       nil,
+		"environment-parity": nil,
+		"demo":               {"-var", "standin_image=" + w.image, "-var", "standin_sha256=" + w.imageSHA256, "-var", "network=" + w.network},
 	}
 	examples := filepath.Join(w.repo, "example")
 	entries, err := os.ReadDir(examples)

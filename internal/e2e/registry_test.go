@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"encoding/base64"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -55,7 +57,7 @@ func startRegistry() (*containerRegistry, error) {
 	if err := os.WriteFile(filepath.Join(r.dockerConfig, "config.json"), []byte(config), 0o600); err != nil {
 		return nil, err
 	}
-	images := registry.New()
+	images := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	go http.Serve(ln, http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		if u, p, ok := req.BasicAuth(); !ok || u != r.user || p != r.password {
 			rw.Header().Set("WWW-Authenticate", `Basic realm="e2e"`)

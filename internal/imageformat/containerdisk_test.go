@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -136,7 +137,7 @@ func TestContainerDiskNamesWithoutRepository(t *testing.T) {
 // Pushed to a registry and pulled back, the image is the one in the
 // archive, digest for digest.
 func TestContainerDiskPush(t *testing.T) {
-	srv := httptest.NewServer(registry.New())
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
 	_, w := writeTestContainerDisk(t, "")
@@ -165,7 +166,7 @@ func TestContainerDiskPush(t *testing.T) {
 // the error says where to.
 func TestContainerDiskPushCredentials(t *testing.T) {
 	const user, password = "builder", "s3cret-Pa55"
-	reg := registry.New()
+	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if u, p, ok := r.BasicAuth(); !ok || u != user || p != password {
 			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)

@@ -62,7 +62,8 @@ func writeDiskArchive(ctx context.Context, raw string, unit int64, w io.Writer, 
 	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("write the GCE archive: %w", err)
 	}
-	if _, err := io.Copy(tw, counting(ctxio.Reader(ctx, f), fi.Size(), progress)); err != nil {
+	// The raw disk is sparse: its holes are not read.
+	if _, err := io.CopyBuffer(tw, counting(ctxio.Reader(ctx, ctxio.SparseReader(f, fi.Size())), fi.Size(), progress), make([]byte, 1<<20)); err != nil {
 		return fmt.Errorf("write the GCE archive: %w", err)
 	}
 	if err := tw.Close(); err != nil {

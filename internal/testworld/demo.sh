@@ -32,7 +32,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 
 echo
-echo "demo: artifact $(cat "$demo"/output-demo/*.sha256)"
+echo "demo: artifact $(cat "$demo"/output-demo/SHA256SUMS)"
 echo "demo: in $demo/output-demo/"
 grep -o 'Phase timings: .*' "$demo/build.log" | sed 's/^/demo: /'
 grep -o 'Verified .*' "$demo/build.log" | sed 's/^/demo: /'
