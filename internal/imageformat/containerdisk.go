@@ -53,13 +53,22 @@ type ociImage struct {
 
 // writeContainerDisk writes a KubeVirt containerDisk as an OCI image
 // layout archive (what `podman load` and `skopeo copy oci-archive:` read):
-// the disk as qcow2 with the output's compression, in /disk/ owned by
-// 107:107, one gzip'd layer, an amd64/linux image config.
+// the disk as qcow2 with the output's compression (the qcow2 output's,
+// when there is one of that compression), in /disk/ owned by 107:107, one
+// gzip'd layer, an amd64/linux image config.
 func writeContainerDisk(ctx context.Context, j *job) (int64, error) {
 	diskName := j.out.Name + ".qcow2"
-	qcow := filepath.Join(j.scratch, diskName)
-	if err := j.qcow2(ctx, qcow, j.stage(0, 0.6)); err != nil {
+	qcow, err := j.reused(ctx)
+	if err != nil {
 		return 0, err
+	}
+	if qcow == "" {
+		qcow = filepath.Join(j.scratch, diskName)
+		if err := j.qcow2(ctx, qcow, j.stage(0, 0.6)); err != nil {
+			return 0, err
+		}
+		// The layer will hold the disk; the disk is shared.
+		defer os.Remove(qcow)
 	}
 	dir := filepath.Join(j.scratch, "oci")
 	lp, err := layout.Write(dir, empty.Index)
@@ -71,8 +80,6 @@ func writeContainerDisk(ctx context.Context, j *job) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The layer holds the disk now; the disk is shared.
-	os.Remove(qcow)
 	img, err := containerDiskImage(layer, now)
 	if err != nil {
 		return 0, err

@@ -37,13 +37,19 @@ func ovaNames(name string) (ovf, disk, manifest string) {
 
 // writeOVA writes an OVA as the OVF specification (DSP0243) lays it out:
 // a tar whose first file is the OVF descriptor, then the disk it
-// references (a streamOptimized VMDK), then the manifest with every
-// file's SHA256.
+// references (a streamOptimized VMDK: the vmdk output's when there is
+// one), then the manifest with every file's SHA256.
 func writeOVA(ctx context.Context, j *job) (int64, error) {
 	ovfName, diskName, mfName := ovaNames(j.out.Name)
-	vmdk := filepath.Join(j.scratch, diskName)
-	if err := j.vmdk(ctx, vmdk, j.stage(0, 0.85)); err != nil {
+	vmdk, err := j.reused(ctx)
+	if err != nil {
 		return 0, err
+	}
+	if vmdk == "" {
+		vmdk = filepath.Join(j.scratch, diskName)
+		if err := j.vmdk(ctx, vmdk, j.stage(0, 0.85)); err != nil {
+			return 0, err
+		}
 	}
 	fi, err := os.Stat(vmdk)
 	if err != nil {

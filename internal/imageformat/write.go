@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -81,9 +82,13 @@ type Written struct {
 }
 
 // WriteAll writes every output from src, at most opt.Parallel at once,
-// each streaming from src without holding an image in memory. On any
-// failure — or when ctx ends — it stops the others, removes every output
-// file, finished or partial, and tells which output failed and why.
+// each streaming from src without holding an image in memory. An OVA
+// takes the streamOptimized VMDK of a vmdk output and a containerDisk the
+// qcow2 of a qcow2 output of its compression, when there is one, rather
+// than convert the disk again. The slowest outputs start first, so that
+// the quick ones fill the other cores. On any failure — or when ctx ends
+// — it stops the others, removes every output file, finished or partial,
+// and tells which output failed and why.
 func WriteAll(ctx context.Context, src Source, outputs []Output, opt Options) ([]Written, error) {
 	parallel := opt.Parallel
 	if parallel < 1 {
@@ -93,16 +98,27 @@ func WriteAll(ctx context.Context, src Source, outputs []Output, opt Options) ([
 	if report == nil {
 		report = func(string) {}
 	}
+	jobs := make([]*job, len(outputs))
+	for i, out := range outputs {
+		jobs[i] = &job{src: src, out: out, scratch: filepath.Join(opt.Scratch, strconv.Itoa(i)+"-"+out.Format), done: make(chan struct{})}
+	}
+	for _, j := range jobs {
+		j.reuse = sibling(j, jobs)
+	}
 	written := make([]Written, len(outputs))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(parallel)
-	for i, out := range outputs {
+	// A job waiting for its sibling holds a slot: the siblings are
+	// started before every job that waits.
+	for _, i := range startOrder(jobs) {
+		j := jobs[i]
 		g.Go(func() error {
-			w, err := writeOne(gctx, src, out, filepath.Join(opt.Scratch, strconv.Itoa(i)+"-"+out.Format), report)
+			w, err := writeOne(gctx, j, report)
 			if err != nil {
-				return fmt.Errorf("write the %s output %s: %w", out.Format, out.Path, err)
+				return fmt.Errorf("write the %s output %s: %w", j.out.Format, j.out.Path, err)
 			}
 			written[i] = w
+			close(j.done)
 			return nil
 		})
 	}
@@ -116,6 +132,38 @@ func WriteAll(ctx context.Context, src Source, outputs []Output, opt Options) ([
 		return nil, err
 	}
 	return written, nil
+}
+
+// sibling is the output whose file j's archive can hold as it is: an
+// OVA's streamOptimized VMDK, a containerDisk's qcow2 of the same
+// compression.
+func sibling(j *job, jobs []*job) *job {
+	for _, other := range jobs {
+		switch {
+		case j.out.Format == "ova" && other.out.Format == "vmdk",
+			j.out.Format == "containerdisk" && other.out.Format == "qcow2" && other.out.Compression == j.out.Compression:
+			return other
+		}
+	}
+	return nil
+}
+
+// startOrder is the order jobs start in: those that take a sibling's
+// file last, the others slowest first.
+func startOrder(jobs []*job) []int {
+	order := make([]int, len(jobs))
+	for i := range order {
+		order[i] = i
+	}
+	cost := func(j *job) int {
+		if j.reuse != nil {
+			return -1
+		}
+		f, _ := Lookup(j.out.Format)
+		return f.cost
+	}
+	sort.SliceStable(order, func(a, b int) bool { return cost(jobs[order[a]]) > cost(jobs[order[b]]) })
+	return order
 }
 
 // writer writes one format: it reads j.src and writes j.out.Path, with
@@ -140,8 +188,26 @@ type job struct {
 	out     Output
 	scratch string
 	*Progress
+	// reuse is the job whose file this one's archive holds as it is; done
+	// is closed when this job's file is written.
+	reuse *job
+	done  chan struct{}
 	// image is what a containerDisk writer built.
 	image *ociImage
+}
+
+// reused waits for the sibling job's file and returns its path; "" when
+// there is none.
+func (j *job) reused(ctx context.Context) (string, error) {
+	if j.reuse == nil {
+		return "", nil
+	}
+	select {
+	case <-j.reuse.done:
+		return j.reuse.out.Path, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 // progress records the fraction written.
@@ -153,32 +219,31 @@ func (j *job) stage(from, to float64) func(float64) {
 	return func(f float64) { j.Set(from + f*(to-from)) }
 }
 
-func writeOne(ctx context.Context, src Source, out Output, scratch string, report func(string)) (Written, error) {
-	write, ok := writers[out.Format]
+func writeOne(ctx context.Context, j *job, report func(string)) (Written, error) {
+	write, ok := writers[j.out.Format]
 	if !ok {
-		return Written{}, fmt.Errorf("unknown format %q", out.Format)
+		return Written{}, fmt.Errorf("unknown format %q", j.out.Format)
 	}
-	if err := os.MkdirAll(scratch, 0o700); err != nil {
+	if err := os.MkdirAll(j.scratch, 0o700); err != nil {
 		return Written{}, err
 	}
 	start := time.Now()
-	j := &job{src: src, out: out, scratch: scratch,
-		Progress: StartProgress(fmt.Sprintf("Writing %s (%s)", filepath.Base(out.Path), out.Format), report)}
+	j.Progress = StartProgress(fmt.Sprintf("Writing %s (%s)", filepath.Base(j.out.Path), j.out.Format), report)
 	virtual, err := write(ctx, j)
 	j.Stop()
 	if err != nil {
 		return Written{}, err
 	}
-	sum, size, err := ctxio.SHA256File(ctx, out.Path)
+	sum, size, err := ctxio.SHA256File(ctx, j.out.Path)
 	if err != nil {
 		return Written{}, err
 	}
 	if j.image == nil {
 		// Intermediate files go at once: the disk is shared with the
 		// other outputs still being written.
-		os.RemoveAll(scratch)
+		os.RemoveAll(j.scratch)
 	}
-	return Written{Output: out, SHA256: sum, Size: size, VirtualSize: virtual, Took: time.Since(start), image: j.image}, nil
+	return Written{Output: j.out, SHA256: sum, Size: size, VirtualSize: virtual, Took: time.Since(start), image: j.image}, nil
 }
 
 // Progress reports how far a long task got: a line after ProgressAfter,

@@ -1,6 +1,7 @@
 package imageformat
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -221,5 +222,60 @@ func TestProgressLines(t *testing.T) {
 	startProgress("quick", report, time.Hour, time.Hour).Stop()
 	if len(lines) != 0 {
 		t.Errorf("a quick task was reported: %q", lines)
+	}
+}
+
+// An OVA holds the vmdk output's file and a containerDisk the qcow2
+// output's of its compression, byte for byte, however the outputs are
+// listed and even one at a time; a qcow2 of another compression is not
+// taken.
+func TestWriteAllReusesSiblings(t *testing.T) {
+	ctx := context.Background()
+	src := testSource(t)
+	out := t.TempDir()
+	outs := []Output{
+		{Format: "ova", Path: filepath.Join(out, "image.ova"), Name: "image", Machine: Machine{CPUs: 1, MemoryMiB: 512, Firmware: "bios"}},
+		{Format: "containerdisk", Path: filepath.Join(out, "image.containerdisk.tar"), Name: "image", Compression: "zlib"},
+		{Format: "containerdisk", Path: filepath.Join(out, "other.containerdisk.tar"), Name: "image", Compression: "none"},
+		{Format: "vmdk", Path: filepath.Join(out, "image.vmdk")},
+		{Format: "qcow2", Path: filepath.Join(out, "image.qcow2"), Compression: "zlib"},
+	}
+	if _, err := WriteAll(ctx, src, outs, Options{Parallel: 1, Scratch: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	vmdk, _ := os.ReadFile(filepath.Join(out, "image.vmdk"))
+	entries := readTar(t, filepath.Join(out, "image.ova"))
+	if !bytes.Equal(entries[1].data, vmdk) {
+		t.Error("the OVA's disk is not the vmdk output")
+	}
+	qcow, _ := os.ReadFile(filepath.Join(out, "image.qcow2"))
+	for file, same := range map[string]bool{"image.containerdisk.tar": true, "other.containerdisk.tar": false} {
+		disk, err := OpenDisk(ctx, filepath.Join(out, file), "containerdisk", t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(disk.Path)
+		if bytes.Equal(got, qcow) != same {
+			t.Errorf("%s holds the qcow2 output: %v, want %v", file, !same, same)
+		}
+	}
+}
+
+// The slowest formats start first; an archive that takes a sibling's file
+// starts after every other.
+func TestStartOrder(t *testing.T) {
+	var jobs []*job
+	for _, f := range []string{"qcow2", "raw", "ova", "vmdk", "vhd", "containerdisk", "gce", "vhdx"} {
+		jobs = append(jobs, &job{out: Output{Format: f, Compression: "zstd"}})
+	}
+	for _, j := range jobs {
+		j.reuse = sibling(j, jobs)
+	}
+	var got []string
+	for _, i := range startOrder(jobs) {
+		got = append(got, jobs[i].out.Format)
+	}
+	if want := "vmdk gce qcow2 vhd vhdx raw ova containerdisk"; strings.Join(got, " ") != want {
+		t.Errorf("start order %v, want %s", got, want)
 	}
 }
