@@ -54,7 +54,7 @@ func (stepExport) Run(ctx context.Context, state multistep.StateBag) multistep.S
 			Format: w.Format, Path: w.Path, SHA256: w.SHA256, Size: w.Size, VirtualSize: w.VirtualSize,
 			Target: o.format.Target, Primary: o.primary, ImageDigest: w.ImageDigest(),
 		})
-		r.UI.Say(fmt.Sprintf("%s (%s, for %s): %s on disk, %s virtual, sha256 %s, written in %s",
+		r.UI.Say(fmt.Sprintf("%s (%s, for %s): %s, %s virtual, sha256 %s, written in %s",
 			w.Path, w.Format, o.format.Target, sizes.Format(w.Size), sizes.Format(w.VirtualSize), w.SHA256, guestrun.Seconds(w.Took)))
 	}
 	if err := writeChecksums(cfg.OutputDirectory, written); err != nil {

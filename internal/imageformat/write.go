@@ -3,14 +3,11 @@ package imageformat
 import (
 	"context"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -60,12 +57,6 @@ type Options struct {
 	// than ProgressAfter, then every ProgressEvery until it is written.
 	Report func(line string)
 }
-
-// How often progress lines come.
-const (
-	ProgressAfter = 2 * time.Second
-	ProgressEvery = 10 * time.Second
-)
 
 // Written is an output as written.
 type Written struct {
@@ -210,9 +201,6 @@ func (j *job) reused(ctx context.Context) (string, error) {
 	}
 }
 
-// progress records the fraction written.
-func (j *job) progress(f float64) { j.Set(f) }
-
 // stage reports the progress of a stage that is the part from..to of
 // the whole job.
 func (j *job) stage(from, to float64) func(float64) {
@@ -246,54 +234,8 @@ func writeOne(ctx context.Context, j *job, report func(string)) (Written, error)
 	return Written{Output: j.out, SHA256: sum, Size: size, VirtualSize: virtual, Took: time.Since(start), image: j.image}, nil
 }
 
-// Progress reports how far a long task got: a line after ProgressAfter,
-// then one every ProgressEvery, until Stop. A task quicker than
-// ProgressAfter is never reported.
-type Progress struct {
-	done atomic.Uint64 // the fraction done, as float64 bits
-	stop chan struct{}
-	wg   sync.WaitGroup
-}
-
-// StartProgress starts reporting the progress of the task label names to
-// report, as "<label>: 42% after 12s".
-func StartProgress(label string, report func(string)) *Progress {
-	return startProgress(label, report, ProgressAfter, ProgressEvery)
-}
-
-func startProgress(label string, report func(string), first, every time.Duration) *Progress {
-	p := &Progress{stop: make(chan struct{})}
-	start := time.Now()
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		t := time.NewTimer(first)
-		defer t.Stop()
-		for {
-			select {
-			case <-p.stop:
-				return
-			case <-t.C:
-				f := math.Float64frombits(p.done.Load())
-				report(fmt.Sprintf("%s: %.0f%% after %s", label, 100*f, time.Since(start).Round(time.Second)))
-				t.Reset(every)
-			}
-		}
-	}()
-	return p
-}
-
-// Set records the fraction done, 0 to 1.
-func (p *Progress) Set(f float64) { p.done.Store(math.Float64bits(f)) }
-
-// Stop ends the reports.
-func (p *Progress) Stop() {
-	close(p.stop)
-	p.wg.Wait()
-}
-
-// convert writes the source, flattened, into dst in format with options.
-func (j *job) convert(ctx context.Context, src Source, dst, format string, compress bool, progress func(float64), options ...string) error {
+// convert writes src, flattened, into dst in format with options.
+func convert(ctx context.Context, src Source, dst, format string, compress bool, progress func(float64), options ...string) error {
 	return qemuimg.Conversion{
 		Src: src.Path, SrcFormat: src.Format, Dst: dst, Format: format,
 		Compress: compress, Options: options, Progress: progress,
@@ -301,35 +243,35 @@ func (j *job) convert(ctx context.Context, src Source, dst, format string, compr
 }
 
 func writeQcow2(ctx context.Context, j *job) (int64, error) {
-	return j.src.VirtualSize, j.qcow2(ctx, j.out.Path, j.progress)
+	return j.src.VirtualSize, j.qcow2(ctx, j.out.Path, j.Set)
 }
 
 // qcow2 writes the source as a qcow2 with the output's compression.
 func (j *job) qcow2(ctx context.Context, dst string, progress func(float64)) error {
 	if c := j.out.Compression; c != "" && c != qemuimg.CompressionNone {
-		return j.convert(ctx, j.src, dst, "qcow2", true, progress, "compression_type="+c)
+		return convert(ctx, j.src, dst, "qcow2", true, progress, "compression_type="+c)
 	}
-	return j.convert(ctx, j.src, dst, "qcow2", false, progress)
+	return convert(ctx, j.src, dst, "qcow2", false, progress)
 }
 
 func writeRaw(ctx context.Context, j *job) (int64, error) {
-	return j.src.VirtualSize, j.convert(ctx, j.src, j.out.Path, "raw", false, j.progress)
+	return j.src.VirtualSize, convert(ctx, j.src, j.out.Path, "raw", false, j.Set)
 }
 
 // writeVMDK writes a streamOptimized VMDK: the subformat vSphere's
 // "deploy" and AWS VM Import take (monolithic, deflate-compressed
 // grains, written front to back).
 func writeVMDK(ctx context.Context, j *job) (int64, error) {
-	return j.src.VirtualSize, j.vmdk(ctx, j.out.Path, j.progress)
+	return j.src.VirtualSize, j.vmdk(ctx, j.out.Path, j.Set)
 }
 
 func (j *job) vmdk(ctx context.Context, dst string, progress func(float64)) error {
-	return j.convert(ctx, j.src, dst, "vmdk", false, progress, "subformat=streamOptimized", "adapter_type=lsilogic")
+	return convert(ctx, j.src, dst, "vmdk", false, progress, "subformat=streamOptimized", "adapter_type=lsilogic")
 }
 
 // writeVHDX writes a dynamic VHDX, the format Hyper-V makes new disks in.
 func writeVHDX(ctx context.Context, j *job) (int64, error) {
-	return j.src.VirtualSize, j.convert(ctx, j.src, j.out.Path, "vhdx", false, j.progress, "subformat=dynamic")
+	return j.src.VirtualSize, convert(ctx, j.src, j.out.Path, "vhdx", false, j.Set, "subformat=dynamic")
 }
 
 // writeVHD writes Azure's VHD: fixed, its virtual size a whole number of
@@ -342,7 +284,7 @@ func writeVHD(ctx context.Context, j *job) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := j.convert(ctx, src, j.out.Path, "vpc", false, j.progress, "subformat=fixed", "force_size=on"); err != nil {
+	if err := convert(ctx, src, j.out.Path, "vpc", false, j.Set, "subformat=fixed", "force_size=on"); err != nil {
 		return 0, err
 	}
 	footer, err := ReadVHDFooter(j.out.Path)
@@ -384,7 +326,7 @@ func writeGCE(ctx context.Context, j *job) (int64, error) {
 	}
 	raw := filepath.Join(j.scratch, GCEDiskName)
 	// A raw file is sparse: only the disk's data takes room.
-	if err := j.convert(ctx, src, raw, "raw", false, j.stage(0, 0.3)); err != nil {
+	if err := convert(ctx, src, raw, "raw", false, j.stage(0, 0.3)); err != nil {
 		return 0, err
 	}
 	err = writeFile(j.out.Path, func(f *os.File) error {

@@ -10,9 +10,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
+	"syscall"
 	"testing"
-	"time"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
@@ -194,37 +193,6 @@ func TestWriteAllStopsWhenCancelled(t *testing.T) {
 	}
 }
 
-// A long task is reported after the first wait and then every wait,
-// with how far it got; a quick one never.
-func TestProgressLines(t *testing.T) {
-	var mu sync.Mutex
-	var lines []string
-	report := func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }
-	j := &job{Progress: startProgress("Writing image.vhd (vhd)", report, 10*time.Millisecond, 10*time.Millisecond)}
-	j.stage(0.5, 1)(0.5)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		mu.Lock()
-		n := len(lines)
-		mu.Unlock()
-		if n >= 2 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	j.Stop()
-	mu.Lock()
-	defer mu.Unlock()
-	if len(lines) < 2 || !strings.HasPrefix(lines[0], "Writing image.vhd (vhd): 75% after") {
-		t.Errorf("progress lines %q", lines)
-	}
-	lines = nil
-	startProgress("quick", report, time.Hour, time.Hour).Stop()
-	if len(lines) != 0 {
-		t.Errorf("a quick task was reported: %q", lines)
-	}
-}
-
 // An OVA holds the vmdk output's file and a containerDisk the qcow2
 // output's of its compression, byte for byte, however the outputs are
 // listed and even one at a time; a qcow2 of another compression is not
@@ -277,5 +245,25 @@ func TestStartOrder(t *testing.T) {
 	}
 	if want := "vmdk gce qcow2 vhd vhdx raw ova containerdisk"; strings.Join(got, " ") != want {
 		t.Errorf("start order %v, want %s", got, want)
+	}
+}
+
+// A full disk fails the export naming the output and the cause, and
+// leaves no output behind. The output directory is a 64 KiB tmpfs, which
+// needs root to mount.
+func TestWriteAllDiskFull(t *testing.T) {
+	src := testSource(t)
+	out := t.TempDir()
+	if err := syscall.Mount("tmpfs", out, "tmpfs", 0, "size=64k"); err != nil {
+		t.Skipf("cannot mount a small tmpfs (needs root): %v", err)
+	}
+	t.Cleanup(func() { syscall.Unmount(out, 0) })
+	_, err := WriteAll(context.Background(), src, allOutputs(out)[:5], Options{Scratch: t.TempDir()})
+	if err == nil || !strings.Contains(err.Error(), "no space left on device") && !strings.Contains(err.Error(), "No space left on device") ||
+		!strings.Contains(err.Error(), "write the ") {
+		t.Fatalf("WriteAll on a full disk = %v, want it to name the output and the full disk", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(out, "*")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
 	}
 }
