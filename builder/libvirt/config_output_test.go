@@ -109,19 +109,7 @@ func TestPrepareRejectsExports(t *testing.T) {
 			`format "vhd" is not one of qcow2, raw; other formats are written by export blocks: export { format = "vhd" }`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			raw := minimal(t)
-			for k, v := range tt.change {
-				raw[k] = v
-			}
-			_, _, err := prepare(raw)
-			if err == nil {
-				t.Fatalf("Prepare accepted %v", tt.change)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error does not say %q:\n%v", tt.want, err)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { assertRejected(t, tt.change, nil, tt.want) })
 	}
 }
 

@@ -197,22 +197,28 @@ func TestPrepareRejects(t *testing.T) {
 		{"no ssh user", nil, []string{"ssh_username"}, "An ssh_username must be specified"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			raw := minimal(t)
-			for _, k := range tt.remove {
-				delete(raw, k)
-			}
-			for k, v := range tt.change {
-				raw[k] = v
-			}
-			_, _, err := prepare(raw)
-			if err == nil {
-				t.Fatalf("Prepare accepted %v", tt.change)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error does not say %q:\n%v", tt.want, err)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { assertRejected(t, tt.change, tt.remove, tt.want) })
+	}
+}
+
+// assertRejected prepares the minimal configuration with change made and
+// the keys in remove left out, and wants it refused with a message that
+// says want.
+func assertRejected(t *testing.T, change map[string]interface{}, remove []string, want string) {
+	t.Helper()
+	raw := minimal(t)
+	for _, k := range remove {
+		delete(raw, k)
+	}
+	for k, v := range change {
+		raw[k] = v
+	}
+	_, _, err := prepare(raw)
+	if err == nil {
+		t.Fatalf("Prepare accepted %v", change)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error does not say %q:\n%v", want, err)
 	}
 }
 

@@ -35,7 +35,7 @@ func TestInterruptLeavesNothing(t *testing.T) {
 		{phase: "ssh-wait", trigger: regexp.MustCompile(`Waiting for the guest.s SSH server`), after: 5 * time.Second},
 		{phase: "provision", prov: `"echo provisioning-started", "sleep 120"`, trigger: regexp.MustCompile(`provisioning-started`)},
 		{phase: "shutdown", trigger: regexp.MustCompile(`Shutting down the guest`)},
-		{phase: "export", source: `disk_compression = "zlib"`, trigger: regexp.MustCompile(`Exporting output-`)},
+		{phase: "export", source: `disk_compression = "zlib"`, trigger: regexp.MustCompile(`Writing the qcow2 output from it`)},
 		{phase: "verify", verify: true, trigger: regexp.MustCompile(`Logged in as root after`)},
 	}
 	for _, tc := range cases {
