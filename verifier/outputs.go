@@ -8,8 +8,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/ctxio"
 	"github.com/packer-centos/packer-plugin-centos/internal/imageformat"
@@ -56,23 +57,20 @@ func (c OutputChecker) Check(ctx context.Context, image, format string, outputs 
 		parallel = runtime.NumCPU()
 	}
 	results := make([]Result, len(outputs))
-	slots := make(chan struct{}, parallel)
-	var wg sync.WaitGroup
+	var g errgroup.Group
+	g.SetLimit(parallel)
 	for i, o := range outputs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			slots <- struct{}{}
-			defer func() { <-slots }()
+		g.Go(func() error {
 			dir := filepath.Join(c.Scratch, "compare-"+strconv.Itoa(i))
 			defer os.RemoveAll(dir)
 			start := time.Now()
 			v := c.compare(ctx, image, format, o, dir)
 			results[i] = Result{Type: outputType, Name: filepath.Base(o.Path), Description: o.Format + " output",
 				Status: v.Status, Message: v.Message, Duration: time.Since(start), Attempts: 1, Started: start}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	g.Wait()
 	return results
 }
 

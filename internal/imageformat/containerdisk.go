@@ -44,8 +44,9 @@ const (
 	imageNameAnnotation = "io.containerd.image.name"
 )
 
-// ociImage is a containerDisk image as written: its layout on disk and
-// the image, which reads its layer from there.
+// ociImage is a containerDisk image as written, for Push: the image,
+// which reads its layer from the layout in the job's scratch directory,
+// and its digest.
 type ociImage struct {
 	image  v1.Image
 	digest string
@@ -67,7 +68,8 @@ func writeContainerDisk(ctx context.Context, j *job) (int64, error) {
 		if err := j.qcow2(ctx, qcow, j.stage(0, 0.6)); err != nil {
 			return 0, err
 		}
-		// The layer will hold the disk; the disk is shared.
+		// Gone once the layer holds it: the disk is shared with the
+		// other outputs.
 		defer os.Remove(qcow)
 	}
 	dir := filepath.Join(j.scratch, "oci")
@@ -278,14 +280,11 @@ func tarLayout(ctx context.Context, dir string, w io.Writer, progress func(float
 		}
 		fi, err := f.Stat()
 		if err == nil {
-			err = tw.WriteHeader(&tar.Header{Name: n, Typeflag: tar.TypeReg, Mode: 0o644, Size: fi.Size(), ModTime: fi.ModTime()})
-		}
-		if err == nil {
-			_, err = io.Copy(tw, counting(ctxio.Reader(ctx, f), total, func(float64) {}))
+			err = tarFile(tw, n, fi.ModTime(), fi.Size(), ctxio.Reader(ctx, f), nil)
 		}
 		f.Close()
 		if err != nil {
-			return fmt.Errorf("add %s: %w", n, err)
+			return err
 		}
 		if strings.HasPrefix(n, "blobs/") && total > 0 {
 			done += fi.Size()

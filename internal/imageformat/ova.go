@@ -92,13 +92,17 @@ func tarFile(tw *tar.Writer, name string, mtime time.Time, size int64, r io.Read
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}
+	if manifest == nil {
+		if _, err := io.Copy(tw, r); err != nil {
+			return fmt.Errorf("add %s: %w", name, err)
+		}
+		return nil
+	}
 	h := sha256.New()
 	if _, err := io.Copy(io.MultiWriter(tw, h), r); err != nil {
 		return fmt.Errorf("add %s: %w", name, err)
 	}
-	if manifest != nil {
-		fmt.Fprintf(manifest, "SHA256(%s)= %s\n", name, hex.EncodeToString(h.Sum(nil)))
-	}
+	fmt.Fprintf(manifest, "SHA256(%s)= %s\n", name, hex.EncodeToString(h.Sum(nil)))
 	return nil
 }
 
