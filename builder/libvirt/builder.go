@@ -49,7 +49,7 @@ func (b *Builder) Run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook)
 
 func (b *Builder) run(ctx context.Context, ui packersdk.Ui, hook packersdk.Hook, driver guest.Driver) (packersdk.Artifact, error) {
 	cfg := &b.config
-	g, err := guestrun.New(driver, ui, "packer-"+cfg.VMName+"-")
+	g, err := guestrun.New(driver, ui, "packer-"+cfg.VMName+"-", "centos-libvirt."+cfg.PackerBuildName, cfg.LibvirtURI)
 	if err != nil {
 		return nil, err
 	}
@@ -107,12 +107,13 @@ func (b *Builder) steps() []multistep.Step {
 	cfg := &b.config
 	iso := cfg.iso()
 	return []multistep.Step{
+		&guestrun.StepReclaim{Hypervisor: &cfg.HypervisorConfig},
 		&guestrun.StepCheckHost{Hypervisor: &cfg.HypervisorConfig, Machine: &cfg.MachineConfig},
 		multistep.If(cfg.preset != nil, guestrun.Timed{Name: "resolve", Step: stepResolveSource{}}),
 		guestrun.Timed{Name: "download", Step: &stepDownload{}},
 		&commonsteps.StepOutputDir{Force: cfg.PackerForce, Path: cfg.OutputDirectory},
 		&guestrun.StepWorkDir{Prefix: "packer-centos-"},
-		&guestrun.StepStorage{Hypervisor: &cfg.HypervisorConfig},
+		&guestrun.StepStorage{Hypervisor: &cfg.HypervisorConfig, ImageCache: &cfg.ImageCacheConfig},
 		guestrun.Timed{Name: "disk", Step: stepCreateDisk{}},
 		&communicator.StepSSHKeyGen{CommConf: &cfg.Comm, SSHTemporaryKeyPair: cfg.Comm.SSHTemporaryKeyPair},
 		multistep.If(cfg.PackerDebug, &stepDumpSSHKey{communicator.StepDumpSSHKey{
@@ -127,12 +128,12 @@ func (b *Builder) steps() []multistep.Step {
 			Comm:           &cfg.Comm,
 			KeyComment:     tempKeyComment,
 		}),
+		&guestrun.StepReserveAddress{},
 		// From an ISO, the installer first puts the system on the disk.
 		multistep.If(iso && cfg.servesHTTP(), &stepHTTPServer{}),
 		multistep.If(iso, stepRenderKickstart{}),
 		multistep.If(iso && cfg.KickstartDelivery == deliverCDROM, stepCreateOEMDRV{}),
 		multistep.If(iso && cfg.BootMode == bootKernel, stepExtractKernel{}),
-		&guestrun.StepReserveAddress{},
 		multistep.If(iso, guestrun.Timed{Name: "install", Step: stepInstall{}}),
 		&guestrun.StepBoot{Machine: &cfg.MachineConfig},
 		&stepConnect{},

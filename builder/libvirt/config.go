@@ -22,6 +22,7 @@ import (
 type Config struct {
 	common.PackerConfig          `mapstructure:",squash"`
 	guestconfig.HypervisorConfig `mapstructure:",squash"`
+	guestconfig.ImageCacheConfig `mapstructure:",squash"`
 	guestconfig.MachineConfig    `mapstructure:",squash"`
 	NamingConfig                 `mapstructure:",squash"`
 	DiskConfig                   `mapstructure:",squash"`
@@ -59,6 +60,7 @@ func (c *Config) Prepare(raws ...interface{}) ([]string, error) {
 	warn := func(ws []string, es []error) { warnings = append(warnings, ws...); add(es) }
 
 	add(c.HypervisorConfig.Prepare())
+	add(c.ImageCacheConfig.Prepare())
 	add(c.MachineConfig.Prepare())
 	add(c.NamingConfig.Prepare(c.PackerBuildName))
 	warn(c.ISOConfig.Prepare(&c.ctx))

@@ -23,6 +23,9 @@ type FlatConfig struct {
 	DomainType                *string               `mapstructure:"domain_type" required:"false" cty:"domain_type" hcl:"domain_type"`
 	Network                   *string               `mapstructure:"network" required:"false" cty:"network" hcl:"network"`
 	StoragePool               *string               `mapstructure:"storage_pool" required:"false" cty:"storage_pool" hcl:"storage_pool"`
+	Reclaim                   *bool                 `mapstructure:"reclaim" required:"false" cty:"reclaim" hcl:"reclaim"`
+	ImageCache                *bool                 `mapstructure:"image_cache" required:"false" cty:"image_cache" hcl:"image_cache"`
+	ImageCacheSize            *string               `mapstructure:"image_cache_size" required:"false" cty:"image_cache_size" hcl:"image_cache_size"`
 	MachineType               *string               `mapstructure:"machine_type" required:"false" cty:"machine_type" hcl:"machine_type"`
 	CPUs                      *int                  `mapstructure:"cpus" required:"false" cty:"cpus" hcl:"cpus"`
 	Memory                    *int                  `mapstructure:"memory" required:"false" cty:"memory" hcl:"memory"`
@@ -143,6 +146,9 @@ func (*FlatConfig) HCL2Spec() map[string]hcldec.Spec {
 		"domain_type":                  &hcldec.AttrSpec{Name: "domain_type", Type: cty.String, Required: false},
 		"network":                      &hcldec.AttrSpec{Name: "network", Type: cty.String, Required: false},
 		"storage_pool":                 &hcldec.AttrSpec{Name: "storage_pool", Type: cty.String, Required: false},
+		"reclaim":                      &hcldec.AttrSpec{Name: "reclaim", Type: cty.Bool, Required: false},
+		"image_cache":                  &hcldec.AttrSpec{Name: "image_cache", Type: cty.Bool, Required: false},
+		"image_cache_size":             &hcldec.AttrSpec{Name: "image_cache_size", Type: cty.String, Required: false},
 		"machine_type":                 &hcldec.AttrSpec{Name: "machine_type", Type: cty.String, Required: false},
 		"cpus":                         &hcldec.AttrSpec{Name: "cpus", Type: cty.Number, Required: false},
 		"memory":                       &hcldec.AttrSpec{Name: "memory", Type: cty.Number, Required: false},

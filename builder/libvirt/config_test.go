@@ -54,6 +54,9 @@ func TestPrepareDefaults(t *testing.T) {
 		{"shutdown_timeout", c.ShutdownTimeout, 5 * time.Minute},
 		{"hostname", c.Hostname, "test"},
 		{"temporary_key_pair_type", c.Comm.SSHTemporaryKeyPairType, "ed25519"},
+		{"reclaim", c.Reclaims(), true},
+		{"image_cache", c.Caches(), true},
+		{"image_cache_size", c.MaxBytes(), int64(20 << 30)},
 	}
 	for _, ck := range checks {
 		if ck.got != ck.want {
@@ -166,6 +169,7 @@ func TestPrepareRejects(t *testing.T) {
 		{"tiny memory", map[string]interface{}{"memory": 64}, nil, "memory is in MiB and must be at least 256"},
 		{"bad disk size", map[string]interface{}{"disk_size": "20X"}, nil, "disk_size: size \"20X\" has unknown unit"},
 		{"tiny disk size", map[string]interface{}{"disk_size": "10"}, nil, `disk_size "10" is smaller than 64 MiB`},
+		{"bad image cache size", map[string]interface{}{"image_cache_size": "lots"}, nil, `image_cache_size: size "lots" must start with a number; write it as disk_size is, e.g. "50G"`},
 		{"bad firmware", map[string]interface{}{"firmware": "uefi"}, nil, `firmware "uefi" is not one of bios, efi`},
 		{"bad machine", map[string]interface{}{"machine_type": "PC Q35"}, nil, `machine_type "PC Q35"`},
 		{"bad cpu model", map[string]interface{}{"cpu_model": "host passthrough"}, nil, `cpu_model "host passthrough"`},

@@ -48,7 +48,7 @@ func (stepCreateDisk) Run(ctx context.Context, state multistep.StateBag) multist
 	if size == 0 {
 		size = info.VirtualSize
 	}
-	if err := r.OverlayDisk(ctx, src, "source."+info.Format, info.Format, size); err != nil {
+	if err := r.OverlayDisk(ctx, src, "source."+info.Format, info.Format, size, true); err != nil {
 		return guestrun.Fail(state, err)
 	}
 	r.UI.Say(fmt.Sprintf("Build disk: %s over %s (%s)", sizes.Format(size), filepath.Base(src), info.Format))

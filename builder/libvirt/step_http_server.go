@@ -3,8 +3,10 @@ package libvirt
 import (
 	"context"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
+	"net/netip"
 	"path"
 	"sync"
 	"time"
@@ -25,7 +27,9 @@ var listenTimeout = 10 * time.Second
 // stepHTTPServer serves the kickstart, and http_directory or http_content
 // next to it, to the installer. It listens on the libvirt network's bridge
 // address only (or http_bind_address), on a port from the SDK's port
-// range, and reports each kickstart fetch with the address that made it.
+// range, answers only the guest (see guestOnly), and reports each
+// kickstart fetch with the address that made it. It starts once the
+// guest's address is reserved.
 type stepHTTPServer struct {
 	server *http.Server
 }
@@ -48,7 +52,7 @@ func (s *stepHTTPServer) Run(ctx context.Context, state multistep.StateBag) mult
 	if err != nil {
 		return guestrun.Fail(state, fmt.Errorf("start the kickstart HTTP server on %s, ports %d-%d: %w", addr, cfg.HTTPPortMin, cfg.HTTPPortMax, err))
 	}
-	s.server = &http.Server{Handler: kickstartHandler(r, files(cfg.HTTPConfig))}
+	s.server = &http.Server{Handler: guestOnly(r, kickstartHandler(r, files(cfg.HTTPConfig)))}
 	go s.server.Serve(l)
 	r.httpIP, r.httpPort = addr, l.Port
 	r.UI.Say(fmt.Sprintf("Serving the kickstart at http://%s%s", net.JoinHostPort(addr, fmt.Sprint(l.Port)), kickstartPath))
@@ -84,6 +88,42 @@ func kickstartHandler(r *buildRun, next http.Handler) http.Handler {
 		mu.Unlock()
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write(ks)
+	})
+}
+
+// guestOnly passes on the requests of the guest's reserved address and
+// refuses every other client with 403, reporting each refused address
+// once (and every refusal in the debug log): what is served may hold a
+// password hash and the build's SSH key. Without a reservation (a network
+// without libvirt DHCP) the guest's address is not known beforehand and
+// any address of the network's subnet is served.
+func guestOnly(r *buildRun, next http.Handler) http.Handler {
+	g := r.Guest
+	allowed, who := func(netip.Addr) bool { return true }, "anyone"
+	switch subnet := g.Host.Network.Subnet; {
+	case g.Reserved:
+		allowed, who = func(a netip.Addr) bool { return a == g.IP }, "the guest at "+g.IP.String()
+	case subnet.IsValid():
+		allowed, who = subnet.Contains, "network "+g.Host.Network.Name+" ("+subnet.String()+")"
+	}
+	var mu sync.Mutex
+	refused := map[netip.Addr]bool{}
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		client, err := netip.ParseAddrPort(req.RemoteAddr)
+		addr := client.Addr().Unmap()
+		if err == nil && allowed(addr) {
+			next.ServeHTTP(w, req)
+			return
+		}
+		log.Printf("[INFO] kickstart server: refused %s %s from %s", req.Method, req.URL.Path, req.RemoteAddr)
+		mu.Lock()
+		first := !refused[addr]
+		refused[addr] = true
+		mu.Unlock()
+		if first {
+			r.UI.Say(fmt.Sprintf("Refused a request for %s from %s: the kickstart server answers only %s", req.URL.Path, addr, who))
+		}
+		http.Error(w, "forbidden: this server answers only the guest being built", http.StatusForbidden)
 	})
 }
 

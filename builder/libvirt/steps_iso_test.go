@@ -5,7 +5,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,9 +16,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/packer-plugin-sdk/multistep"
+	packersdk "github.com/hashicorp/packer-plugin-sdk/packer"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
 	"github.com/packer-centos/packer-plugin-centos/internal/guest"
+	"github.com/packer-centos/packer-plugin-centos/internal/guestrun"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
 )
 
@@ -73,6 +78,9 @@ func get(t *testing.T, url string) (string, error) {
 func TestKickstartServer(t *testing.T) {
 	d := fake.New(fake.NATNetwork("default"))
 	r, state, out := isoRun(t, d, map[string]interface{}{"http_content": map[string]string{"/extra.txt": "extra"}})
+	// The guest's reserved address is the loopback here; 127.0.0.2 is
+	// another machine.
+	r.Guest.IP, r.Guest.Reserved = netip.MustParseAddr("127.0.0.1"), true
 	var base string
 	action := runSteps(t, state, &stepHTTPServer{}, stepRenderKickstart{}, during(func() {
 		base = fmt.Sprintf("http://%s:%d", r.httpIP, r.httpPort)
@@ -82,6 +90,18 @@ func TestKickstartServer(t *testing.T) {
 		}
 		if extra, err := get(t, base+"/extra.txt"); err != nil || extra != "extra" {
 			t.Errorf("http_content served %q, %v", extra, err)
+		}
+		other := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 2)}}).DialContext}}
+		for _, path := range []string{kickstartPath, "/extra.txt"} {
+			resp, err := other.Get(base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden || strings.Contains(string(body), testKey) {
+				t.Errorf("another address got %s for %s: %s", resp.Status, path, body)
+			}
 		}
 	}))
 	if action != multistep.ActionContinue {
@@ -93,8 +113,53 @@ func TestKickstartServer(t *testing.T) {
 	if !strings.Contains(out.String(), "127.0.0.1 fetched the kickstart") {
 		t.Errorf("the fetch was not reported:\n%s", out)
 	}
+	if n := strings.Count(out.String(), "Refused a request for /ks.cfg from 127.0.0.2: the kickstart server answers only the guest at 127.0.0.1"); n != 1 {
+		t.Errorf("the refused address was reported %d times, want once:\n%s", n, out)
+	}
 	if _, err := get(t, base+kickstartPath); err == nil {
 		t.Error("the kickstart server still answers after its cleanup")
+	}
+}
+
+// Who the server answers: the reserved address alone; without a
+// reservation, the network's subnet; without either, anyone.
+func TestGuestOnly(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		reserved string
+		subnet   string
+		client   string
+		want     int
+	}{
+		{"the guest", "192.168.122.50", "192.168.122.0/24", "192.168.122.50:40000", 200},
+		{"the host's own bridge address", "192.168.122.50", "192.168.122.0/24", "192.168.122.1:40000", 403},
+		{"another guest", "192.168.122.50", "192.168.122.0/24", "192.168.122.51:40000", 403},
+		{"the guest over IPv4-mapped IPv6", "192.168.122.50", "192.168.122.0/24", "[::ffff:192.168.122.50]:40000", 200},
+		{"no reservation: the network", "", "192.168.122.0/24", "192.168.122.51:40000", 200},
+		{"no reservation: outside the network", "", "192.168.122.0/24", "10.0.0.5:40000", 403},
+		{"no reservation, no subnet", "", "", "10.0.0.5:40000", 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			r := &buildRun{Run: &guestrun.Run{UI: &packersdk.BasicUi{Writer: &out, ErrorWriter: &out}, Guest: &guest.Guest{}}}
+			if tc.reserved != "" {
+				r.Guest.IP, r.Guest.Reserved = netip.MustParseAddr(tc.reserved), true
+			}
+			if tc.subnet != "" {
+				r.Guest.Host.Network.Subnet = netip.MustParsePrefix(tc.subnet)
+			}
+			h := guestOnly(r, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ks")) }))
+			req := httptest.NewRequest("GET", kickstartPath, nil)
+			req.RemoteAddr = tc.client
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tc.want {
+				t.Errorf("status %d, want %d", rec.Code, tc.want)
+			}
+			if refused := strings.Contains(out.String(), "Refused a request for /ks.cfg"); refused != (tc.want == 403) {
+				t.Errorf("refusal reported: %v, output %q", refused, out.String())
+			}
+		})
 	}
 }
 

@@ -41,7 +41,7 @@ func testRun(t *testing.T, d *fake.Driver) (*buildRun, multistep.StateBag, *byte
 	if _, err := cfg.Prepare(raw); err != nil {
 		t.Fatal(err)
 	}
-	g, err := guestrun.New(d, ui, "packer-test-")
+	g, err := guestrun.New(d, ui, "packer-test-", "centos-libvirt.test", "test:///fake")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,10 @@ type Spec struct {
 	// StopOnReboot makes a guest reboot end the domain instead of
 	// restarting it: an installer that reboots when done has finished.
 	StopOnReboot bool
+
+	// Metadata is an XML element, in a namespace of its own, kept in the
+	// domain's <metadata>: the run's ownership record.
+	Metadata string
 }
 
 // Disk is one disk image: a file on the hypervisor host (Path), or a
@@ -96,6 +100,9 @@ func Build(s Spec) *libvirtxml.Domain {
 		OnReboot:   onReboot(s.StopOnReboot),
 		OnCrash:    "destroy",
 		Devices:    buildDevices(s),
+	}
+	if s.Metadata != "" {
+		d.Metadata = &libvirtxml.DomainMetadata{XML: s.Metadata}
 	}
 	return d
 }

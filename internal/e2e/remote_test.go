@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -102,9 +103,13 @@ build {
 			if tc.verify && !strings.Contains(out, "Verified output-remote/remote.qcow2") {
 				t.Error("verify did not run remotely")
 			}
-			if vols := volumes(t, w, pool); len(vols) != 0 {
-				t.Errorf("volumes left in pool %s: %v", pool, vols)
+			// The first build puts the source image into the pool's
+			// cache; the second finds it there and sends none of it.
+			imageUp := uploadedBytes(t, string(log), `centos-cache-\w+\.img`)
+			if first := tc.name == "qemu+ssh"; first && imageUp != fileSize(t, w.image) || !first && (imageUp != 0 || !strings.Contains(out, "Using cached image")) {
+				t.Errorf("the build uploaded %d bytes of the source image into the cache (image: %d bytes)", imageUp, fileSize(t, w.image))
 			}
+			assertOnlyCacheLeft(t, w, pool)
 			assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
 		})
 	}
@@ -121,6 +126,129 @@ func volumes(t *testing.T, w *world, pool string) []string {
 		}
 	}
 	return names
+}
+
+// assertOnlyCacheLeft checks that the pool holds nothing but intact
+// image cache entries: an image and its record each, no lock.
+func assertOnlyCacheLeft(t *testing.T, w *world, pool string) {
+	t.Helper()
+	entry := regexp.MustCompile(`^centos-cache-[0-9a-f]{64}\.(img|json)$`)
+	var images, records int
+	for _, v := range volumes(t, w, pool) {
+		switch {
+		case !entry.MatchString(v):
+			t.Errorf("volume %s left in pool %s", v, pool)
+		case strings.HasSuffix(v, ".img"):
+			images++
+		default:
+			records++
+		}
+	}
+	if images != records {
+		t.Errorf("pool %s holds %d cached images and %d records", pool, images, records)
+	}
+}
+
+// uploadedBytes adds up the bytes the plugin's driver logged sending to
+// volumes whose names match volume.
+func uploadedBytes(t *testing.T, log, volume string) int64 {
+	t.Helper()
+	var n int64
+	for _, m := range regexp.MustCompile(`libvirt: uploaded (\d+) bytes from \S+ to volume (\S+) of pool`).FindAllStringSubmatch(log, -1) {
+		if regexp.MustCompile(`^` + volume + `$`).MatchString(m[2]) {
+			b, _ := strconv.ParseInt(m[1], 10, 64)
+			n += b
+		}
+	}
+	return n
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// TestRemoteImageCache drives the image cache of a remote hypervisor's
+// pool through builds interrupted once their disk is made (what the
+// cache is about is done by then): two builds at once upload the image
+// once; a cached copy written behind the cache's back is found out and
+// uploaded again, and holds the image after; nothing but the cache is
+// left in the pool.
+func TestRemoteImageCache(t *testing.T) {
+	w := requireWorld(t)
+	pool := transientPool(t, w)
+	uri := tcpTransport(t)
+	want := fileSize(t, w.image)
+	root, tmp := workDir(t)
+	start := func(name string) (*runningPacker, string) {
+		dir := filepath.Join(root, name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, "build.pkr.hcl"), strings.Replace(standinSource(w, "cached", `  storage_pool = "`+pool+`"`),
+			`libvirt_uri           = "`+w.uri+`"`, `libvirt_uri           = "`+uri+`"`, 1)+`
+build { sources = ["source.centos-libvirt.cached"] }
+`)
+		logFile := filepath.Join(dir, "packer.log")
+		return startPacker(t, w, dir, tmp, map[string]string{"PACKER_LOG": "1", "PACKER_LOG_PATH": logFile}, "build", "."), logFile
+	}
+	stopAfterDisk := func(p *runningPacker, logFile string) (string, string) {
+		p.waitFor(t, regexp.MustCompile(`Build disk: `), 5*time.Minute)
+		p.interrupt(t)
+		out, _ := p.wait(t, 2*time.Minute)
+		log, _ := os.ReadFile(logFile)
+		return out, string(log)
+	}
+	before := takeSnapshot(t, w, tmp)
+
+	// Two builds at once, the cache empty.
+	a, aLog := start("parallel-a")
+	b, bLog := start("parallel-b")
+	aOut, aDebug := stopAfterDisk(a, aLog)
+	bOut, bDebug := stopAfterDisk(b, bLog)
+	t.Logf("two builds at once:\n%s\n%s", aOut, bOut)
+	if up := uploadedBytes(t, aDebug+bDebug, `centos-cache-\w+\.img`); up != want {
+		t.Errorf("two parallel builds uploaded %d bytes of the image, want %d (once)", up, want)
+	}
+	if !strings.Contains(aOut+bOut, "Using cached image") {
+		t.Error("neither parallel build used the other's upload")
+	}
+	assertOnlyCacheLeft(t, w, pool)
+
+	// Someone writes into the cached copy.
+	var cached string
+	for _, v := range volumes(t, w, pool) {
+		if strings.HasSuffix(v, ".img") {
+			cached = strings.TrimSpace(virsh(t, w, "vol-path", "--pool", pool, v))
+		}
+	}
+	if cached == "" {
+		t.Fatal("no cached image in the pool")
+	}
+	f, err := os.OpenFile(cached, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte("corrupted"), 1<<20)
+	f.Close()
+	c, cLog := start("after-corruption")
+	cOut, cDebug := stopAfterDisk(c, cLog)
+	t.Logf("the build after the corruption:\n%s", cOut)
+	if !strings.Contains(cOut, "was written after its upload: uploading it again") {
+		t.Error("the corrupted copy was not found out")
+	}
+	if up := uploadedBytes(t, cDebug, `centos-cache-\w+\.img`); up != want {
+		t.Errorf("the corrupted copy was replaced with %d bytes, want %d", up, want)
+	}
+	if got := fileSHA256(t, cached); got != w.imageSHA256 {
+		t.Errorf("the cached copy's sha256 is %s after the replacement, the image's %s", got, w.imageSHA256)
+	}
+	assertOnlyCacheLeft(t, w, pool)
+	assertNothingLeft(t, before, takeSnapshot(t, w, tmp))
 }
 
 // transientPool makes a directory storage pool for the test.
@@ -375,9 +503,7 @@ build { sources = ["source.centos-libvirt.remote"] }
 			if !strings.Contains(out, "Cleanly cancelled builds after being interrupted") {
 				t.Error("packer did not report a clean cancellation")
 			}
-			if vols := volumes(t, w, pool); len(vols) != 0 {
-				t.Errorf("volumes left in pool %s: %v", pool, vols)
-			}
+			assertOnlyCacheLeft(t, w, pool)
 			if _, err := os.Stat(filepath.Join(dir, "output-remote")); !os.IsNotExist(err) {
 				t.Error("output directory left behind")
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
+	"github.com/packer-centos/packer-plugin-centos/internal/ownership"
 )
 
 // ReserveAddress gives the guest a fresh MAC and, where libvirt runs the
@@ -42,6 +43,9 @@ func (g *Guest) ReserveAddress(ctx context.Context) error {
 			return err
 		}
 		tried[ip] = true
+		if err := g.Note(func(r *ownership.Record) { r.Network, r.MAC, r.IP = net.Name, mac, ip.String() }); err != nil {
+			return err
+		}
 		if lastErr = g.Driver.AddDHCPHost(ctx, net.Name, g.reservation(ip)); lastErr == nil {
 			g.IP, g.Reserved = ip, true
 			g.UI.Say(fmt.Sprintf("Reserved %s for the guest (MAC %s) on network %s", ip, mac, net.Name))

@@ -23,6 +23,13 @@ func (g *Guest) Start(ctx context.Context, spec domainxml.Spec) error {
 	if g.localConsole() {
 		spec.ConsoleLog = g.ConsoleLog
 	}
+	if g.Ledger != nil {
+		meta, err := g.Ledger.Record().Metadata()
+		if err != nil {
+			return err
+		}
+		spec.Metadata = meta
+	}
 	xml, err := domainxml.Marshal(spec)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
+	"github.com/packer-centos/packer-plugin-centos/internal/ownership"
 )
 
 // Driver is what a guest needs from libvirt. libvirtdriver.Conn talks to a
@@ -38,6 +39,9 @@ type Driver interface {
 	AttachDisk(ctx context.Context, name, xml string) error
 	SendKeys(ctx context.Context, name string, codes []uint) error
 	StreamConsole(ctx context.Context, name string, w io.Writer) (stop func(), err error)
+	// OwnedDomains lists the domains with a metadata element of
+	// namespace: the runs' ownership records.
+	OwnedDomains(ctx context.Context, namespace string) ([]libvirtdriver.OwnedDomain, error)
 	PoolDriver
 }
 
@@ -62,6 +66,9 @@ type Guest struct {
 	// libvirt writes.
 	Storage Storage
 
+	// Ledger keeps the run's ownership record; nil keeps none.
+	Ledger *ownership.Ledger
+
 	// Seeded says the guest boots with our cloud-init seed, and its login
 	// depends on cloud-init reading it.
 	Seeded bool
@@ -81,6 +88,16 @@ type Guest struct {
 	consoleFrom int64
 	created     bool
 	stopConsole func()
+}
+
+// Note writes what the run is about to make into its ownership record,
+// before it makes it: a run killed at any point leaves a record of all
+// it may have left.
+func (g *Guest) Note(change func(*ownership.Record)) error {
+	if g.Ledger == nil {
+		return nil
+	}
+	return g.Ledger.Update(change)
 }
 
 // reservedLease is the lease time of a DHCP reservation. Knowing it lets

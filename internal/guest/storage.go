@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/domainxml"
+	"github.com/packer-centos/packer-plugin-centos/internal/imagecache"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
 	"github.com/packer-centos/packer-plugin-centos/internal/sizes"
@@ -22,6 +23,11 @@ type Storage interface {
 	// Overlay creates a qcow2 of size bytes whose reads fall through to
 	// base, which is never written.
 	Overlay(ctx context.Context, name string, base domainxml.Disk, baseFormat string, size int64) (domainxml.Disk, error)
+	// OverlayShared is Overlay, named name, over the image file src,
+	// made readable as Import makes it as baseName — or, where the
+	// storage keeps an image cache, over the one copy of src's content
+	// every build on the hypervisor host shares.
+	OverlayShared(ctx context.Context, src, baseName, format, name string, size int64) (base, disk domainxml.Disk, err error)
 	// Blank creates an empty qcow2 of size bytes.
 	Blank(ctx context.Context, name string, size int64) (domainxml.Disk, error)
 	// Export writes disk, flattened, to the local file dst in format.
@@ -51,6 +57,19 @@ func (s LocalStorage) Overlay(ctx context.Context, name string, base domainxml.D
 	return domainxml.Disk{Path: path, Format: "qcow2"}, nil
 }
 
+// OverlayShared uses src in place, as Import does.
+func (s LocalStorage) OverlayShared(ctx context.Context, src, baseName, format, name string, size int64) (base, disk domainxml.Disk, err error) {
+	return importAndOverlay(ctx, s, src, baseName, format, name, size)
+}
+
+func importAndOverlay(ctx context.Context, s Storage, src, baseName, format, name string, size int64) (base, disk domainxml.Disk, err error) {
+	if base, err = s.Import(ctx, src, baseName, format); err != nil {
+		return base, disk, err
+	}
+	disk, err = s.Overlay(ctx, name, base, format, size)
+	return base, disk, err
+}
+
 // Blank creates an empty qcow2 file in the working directory.
 func (s LocalStorage) Blank(ctx context.Context, name string, size int64) (domainxml.Disk, error) {
 	path := s.Dir.Path(name)
@@ -77,6 +96,7 @@ type PoolDriver interface {
 	CreateVolume(ctx context.Context, pool string, v libvirtdriver.Volume) (string, error)
 	CloneVolume(ctx context.Context, pool, src, name, format string) error
 	DeleteVolume(ctx context.Context, pool, name string) error
+	ListVolumes(ctx context.Context, pool string) ([]libvirtdriver.VolumeInfo, error)
 	Upload(ctx context.Context, pool, name, local string) error
 	Download(ctx context.Context, pool, name, local string) error
 }
@@ -91,7 +111,10 @@ type PoolStorage struct {
 	Pool   string
 	Prefix string
 	// Dir holds local files on their way up or down.
-	Dir     WorkDir
+	Dir WorkDir
+	// Cache keeps shared source images in the pool; nil uploads them
+	// for each run.
+	Cache   *imagecache.Cache
 	created []string
 }
 
@@ -128,6 +151,23 @@ func (s *PoolStorage) Import(ctx context.Context, local, name, format string) (d
 // Overlay creates a qcow2 volume backed by base's volume.
 func (s *PoolStorage) Overlay(ctx context.Context, name string, base domainxml.Disk, baseFormat string, size int64) (domainxml.Disk, error) {
 	return s.create(ctx, libvirtdriver.Volume{Name: name, Format: "qcow2", Capacity: uint64(size), BackingPath: base.Path, BackingFormat: baseFormat})
+}
+
+// OverlayShared layers the overlay over the pool's cached copy of src,
+// uploading src into the cache only when no intact copy is there; the
+// cache is not the run's, so Remove leaves it. Without a cache it is
+// Import and Overlay.
+func (s *PoolStorage) OverlayShared(ctx context.Context, src, baseName, format, name string, size int64) (base, disk domainxml.Disk, err error) {
+	if s.Cache == nil {
+		return importAndOverlay(ctx, s, src, baseName, format, name, size)
+	}
+	_, err = s.Cache.Use(ctx, src, func(v libvirtdriver.VolumeInfo) error {
+		base = domainxml.Disk{Pool: s.Pool, Volume: v.Name, Path: v.Path, Format: format}
+		var err error
+		disk, err = s.Overlay(ctx, name, base, format, size)
+		return err
+	})
+	return base, disk, err
 }
 
 // Blank creates an empty qcow2 volume.

@@ -61,6 +61,10 @@ func (p *poolRecorder) Upload(_ context.Context, pool, name, local string) error
 	return os.WriteFile(filepath.Join(p.dir, name), b, 0o644)
 }
 
+func (p *poolRecorder) ListVolumes(context.Context, string) ([]libvirtdriver.VolumeInfo, error) {
+	return nil, nil
+}
+
 func (p *poolRecorder) Download(_ context.Context, pool, name, local string) error {
 	p.calls = append(p.calls, "download "+name)
 	b, err := os.ReadFile(filepath.Join(p.dir, name))

@@ -34,9 +34,19 @@ type HypervisorConfig struct {
 	// disks are files in a working directory on this host unless a pool
 	// is named here.
 	StoragePool string `mapstructure:"storage_pool" required:"false"`
+	// Whether to remove, before the run starts, what earlier runs on this
+	// host left when they were killed (SIGKILL, the OOM killer, a lost CI
+	// agent) before they could clean up: the domain, DHCP reservation,
+	// volumes and working directory of every run whose owner process is
+	// gone. Objects of a running build, of another host or that the
+	// plugin did not make are never touched. Defaults to `true`.
+	Reclaim *bool `mapstructure:"reclaim" required:"false"`
 
 	remote bool
 }
+
+// Reclaims tells whether the run removes what killed runs left.
+func (c *HypervisorConfig) Reclaims() bool { return c.Reclaim == nil || *c.Reclaim }
 
 // UsePool tells whether disks go into a storage pool as volumes.
 func (c *HypervisorConfig) UsePool() bool { return c.StoragePool != "" }

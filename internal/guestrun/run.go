@@ -34,6 +34,9 @@ type Run struct {
 	// against the CPU before the guest boots; Release names the release.
 	MinX86Level int
 	Release     string
+	// Build names the run in ownership records, and URI is the libvirt
+	// connection it makes its objects through.
+	Build, URI string
 
 	WorkDir guest.WorkDir
 	// Disk is the guest's system disk and Seed its cloud-init seed (zero
@@ -45,9 +48,10 @@ type Run struct {
 	Base domainxml.Disk
 }
 
-// New starts a run whose domain is named prefix and a random suffix, so
-// parallel runs never collide.
-func New(driver guest.Driver, ui packersdk.Ui, prefix string) (*Run, error) {
+// New starts a run, named build in ownership records, of a domain named
+// prefix and a random suffix, so parallel runs never collide, on the
+// libvirt at uri.
+func New(driver guest.Driver, ui packersdk.Ui, prefix, build, uri string) (*Run, error) {
 	suffix, err := randomHex(3)
 	if err != nil {
 		return nil, err
@@ -57,6 +61,8 @@ func New(driver guest.Driver, ui packersdk.Ui, prefix string) (*Run, error) {
 		UI:          ui,
 		Timings:     NewTimings(time.Now()),
 		MinX86Level: 1,
+		Build:       build,
+		URI:         uri,
 	}, nil
 }
 
@@ -101,9 +107,15 @@ func randomHex(n int) (string, error) {
 
 // OverlayDisk makes the guest's disk a qcow2 of size bytes over the image
 // file src (format qcow2 or raw), which the guest never writes: src, or
-// its upload to the storage pool as baseName, is only read.
-func (r *Run) OverlayDisk(ctx context.Context, src, baseName, format string, size int64) error {
+// its upload to the storage pool as baseName, is only read. A shared
+// source image may come from, or go into, the storage's image cache.
+func (r *Run) OverlayDisk(ctx context.Context, src, baseName, format string, size int64, shared bool) error {
 	store := r.Guest.Storage
+	if shared {
+		var err error
+		r.Base, r.Disk, err = store.OverlayShared(ctx, src, baseName, format, "disk.qcow2", size)
+		return err
+	}
 	base, err := store.Import(ctx, src, baseName, format)
 	if err != nil {
 		return err

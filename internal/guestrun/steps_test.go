@@ -3,6 +3,7 @@ package guestrun
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/guestconfig"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestrun/guestruntest"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
+	"github.com/packer-centos/packer-plugin-centos/internal/ownership"
 )
 
 const testKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb0Z5QQo6oTfdKkhJmKsPs5T8x8LJmRVPtIf6PDaG3G"
@@ -23,7 +25,7 @@ func newRun(t *testing.T, d *fake.Driver) (*Run, multistep.StateBag, *bytes.Buff
 	t.Helper()
 	var out bytes.Buffer
 	ui := &packersdk.BasicUi{Reader: strings.NewReader(""), Writer: &out, ErrorWriter: &out}
-	r, err := New(d, ui, "packer-test-")
+	r, err := New(d, ui, "packer-test-", "test", "test:///fake")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,4 +154,72 @@ func TestTimingsString(t *testing.T) {
 	if got := NewTimings(time.Now()).String(); got != "(total 0.0s)" {
 		t.Errorf("String() without phases = %q", got)
 	}
+}
+
+// inspect runs a check in the middle of a step list.
+type inspect func(multistep.StateBag)
+
+func (f inspect) Run(_ context.Context, state multistep.StateBag) multistep.StepAction {
+	f(state)
+	return multistep.ActionContinue
+}
+func (inspect) Cleanup(multistep.StateBag) {}
+
+// A run's ownership record is in its working directory and its domain's
+// metadata, naming its domain, pool and reservation; another run's
+// StepReclaim, while the owner lives, touches none of it.
+func TestRunIsRecordedAndALiveOneKept(t *testing.T) {
+	guestruntest.RequireTools(t, "xorriso")
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	d := fake.New(fake.NATNetwork("default"))
+	d.AddPool("images")
+	r, state, out := newRun(t, d)
+	hv := &guestconfig.HypervisorConfig{LibvirtURI: "test:///fake", DomainType: "qemu", Network: "default", StoragePool: "images"}
+	machine := &guestconfig.MachineConfig{}
+	if errs := machine.Prepare(); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+	comm := &communicator.Config{SSH: communicator.SSH{SSHUsername: "root", SSHPublicKey: []byte(testKey)}}
+	checked := false
+	steps := []multistep.Step{
+		&StepReclaim{Hypervisor: hv},
+		&StepCheckHost{Hypervisor: hv, Machine: machine},
+		&StepWorkDir{Prefix: "packer-centos-test-"},
+		&StepStorage{Hypervisor: hv},
+		&StepSeed{InstancePrefix: "packer-test-", Hostname: "test", Comm: comm, KeyComment: "packer-centos-test"},
+		&StepReserveAddress{},
+		&StepBoot{Machine: machine},
+		inspect(func(multistep.StateBag) {
+			checked = true
+			file, err := ownership.ReadFile(r.WorkDir.Path(ownership.FileName))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if file.PID != os.Getpid() || file.Build != "test" || file.URI != "test:///fake" || file.Domain != r.Guest.Name ||
+				file.Pool != "images" || file.MAC != r.Guest.MAC || file.IP != r.Guest.IP.String() || file.WorkDir != string(r.WorkDir) {
+				t.Errorf("record file = %+v", file)
+			}
+			dom, _ := d.Domain(r.Guest.Name)
+			meta, err := ownership.ParseMetadata(dom.XML.Metadata.XML)
+			if err != nil {
+				t.Fatal(err)
+			}
+			meta.XMLName = file.XMLName
+			if meta != file {
+				t.Errorf("domain metadata %+v, record file %+v", meta, file)
+			}
+			// Another run starts meanwhile.
+			_, other, otherOut := newRun(t, d)
+			(&multistep.BasicRunner{Steps: []multistep.Step{&StepReclaim{Hypervisor: hv}}}).Run(context.Background(), other)
+			if strings.Contains(otherOut.String(), "Reclaimed") || len(d.Domains()) != 1 || len(d.Volumes("images")) == 0 {
+				t.Errorf("a live run's objects were reclaimed:\n%s", otherOut)
+			}
+		}),
+	}
+	(&multistep.BasicRunner{Steps: steps}).Run(context.Background(), state)
+	if !checked {
+		t.Fatalf("the steps stopped early:\n%s", out)
+	}
+	guestruntest.AssertNothingLeft(t, d, "default", []string{"images"}, tmp)
 }

@@ -355,6 +355,9 @@ func (c *Conn) network(ctx context.Context, name string) (*libvirt.Network, erro
 		return nil, fmt.Errorf("look up network %q: %w", name, err)
 	}
 	net, err := lc.LookupNetworkByName(name)
+	if isCode(err, libvirt.ERR_NO_NETWORK) {
+		return nil, fmt.Errorf("network %q: %w", name, ErrNotFound)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("look up network %q: %w", name, clean(err))
 	}

@@ -167,3 +167,32 @@ func TestReconnectStopsWithTheContext(t *testing.T) {
 		t.Errorf("error = %v, want a lost connection and the context's deadline", err)
 	}
 }
+
+// Only domains with a metadata element of the namespace are listed, with
+// that element.
+func TestConnOwnedDomains(t *testing.T) {
+	c := testConn(t)
+	ctx := context.Background()
+	const ns = "https://example.com/owner/v1"
+	owned, err := domainxml.Marshal(domainxml.Spec{Name: "packer-owned", Type: "test", Machine: "pc", MemoryMiB: 256, VCPUs: 1,
+		Metadata: `<owner xmlns="` + ns + `" pid="42"/>`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, doc := range []string{owned, testDomainXML(t, "packer-unowned")} {
+		if err := c.DefineDomain(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		c.UndefineDomain(ctx, "packer-owned")
+		c.UndefineDomain(ctx, "packer-unowned")
+	})
+	got, err := c.OwnedDomains(ctx, ns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Name != "packer-owned" || !strings.HasPrefix(got[0].Metadata, "<owner") || !strings.Contains(got[0].Metadata, `pid="42"`) {
+		t.Errorf("OwnedDomains = %+v", got)
+	}
+}

@@ -2,6 +2,7 @@ package libvirtdriver
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,5 +48,49 @@ func TestConnVolumes(t *testing.T) {
 	os.WriteFile(local, []byte("data"), 0o644)
 	if err := c.Upload(context.Background(), pool, "nope", local); err == nil || !strings.Contains(err.Error(), "upload "+local+" to volume nope") {
 		t.Errorf("upload to a missing volume: %v", err)
+	}
+}
+
+func TestConnListVolumes(t *testing.T) {
+	c := testConn(t)
+	ctx := context.Background()
+	const pool = "default-pool"
+	base, err := c.CreateVolume(ctx, pool, Volume{Name: "packer-base.qcow2", Format: "qcow2", Capacity: 2 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.DeleteVolume(ctx, pool, "packer-base.qcow2") })
+	vols, err := c.ListVolumes(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found *VolumeInfo
+	for i := range vols {
+		if vols[i].Name == "packer-base.qcow2" {
+			found = &vols[i]
+		}
+	}
+	if found == nil || found.Path != base || found.Capacity != 2<<20 {
+		t.Errorf("ListVolumes = %+v, want packer-base.qcow2 at %s, 2 MiB", vols, base)
+	}
+	if _, err := c.ListVolumes(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing pool: %v, want ErrNotFound", err)
+	}
+}
+
+func TestParseVolume(t *testing.T) {
+	doc := `<volume type="file"><name>packer-cache-1.img</name>
+<capacity unit="bytes">1073741824</capacity><allocation unit="KiB">4</allocation>
+<target><path>/var/lib/libvirt/images/packer-cache-1.img</path>
+<timestamps><atime>1765160000.5</atime><mtime>1765160001.123456789</mtime><ctime>1765160002.25</ctime></timestamps></target>
+<backingStore><path>/var/lib/libvirt/images/base.img</path></backingStore></volume>`
+	got, err := parseVolume(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := VolumeInfo{Name: "packer-cache-1.img", Path: "/var/lib/libvirt/images/packer-cache-1.img", Capacity: 1 << 30, Allocation: 4 << 10,
+		BackingPath: "/var/lib/libvirt/images/base.img", Modified: 1765160001123456789}
+	if got != want {
+		t.Errorf("parseVolume =\n %+v\nwant %+v", got, want)
 	}
 }

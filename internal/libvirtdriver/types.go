@@ -52,6 +52,32 @@ type Lease struct {
 	Expiry   time.Time
 }
 
+// OwnedDomain is a defined domain with a metadata element of a given
+// namespace.
+type OwnedDomain struct {
+	Name     string
+	Metadata string
+}
+
+// VolumeInfo is a volume of a storage pool.
+type VolumeInfo struct {
+	Name string
+	// Path is where the hypervisor host keeps it.
+	Path string
+	// Capacity is its virtual size, Allocation what it takes up.
+	Capacity, Allocation uint64
+	// BackingPath is the volume a qcow2 overlay reads through to.
+	BackingPath string
+	// Modified is the volume's mtime on the hypervisor host (Unix
+	// nanoseconds), 0 where the pool type keeps none: any write moves it.
+	// (Not the ctime: libvirt changes a backing file's owner and label
+	// whenever a domain uses it.)
+	Modified int64
+}
+
+// ErrExists is returned (wrapped) when a volume to create already exists.
+var ErrExists = errors.New("it exists already")
+
 // ErrNotFound is returned (wrapped) when a domain or network does not exist.
 var ErrNotFound = errors.New("not found")
 

@@ -51,7 +51,7 @@ func (p *PostProcessor) PostProcess(ctx context.Context, ui packersdk.Ui, in pac
 
 func (p *PostProcessor) verify(ctx context.Context, ui packersdk.Ui, in packersdk.Artifact, driver guest.Driver) (packersdk.Artifact, error) {
 	cfg := &p.config
-	g, err := guestrun.New(driver, ui, "packer-verify-")
+	g, err := guestrun.New(driver, ui, "packer-verify-", "centos-verify of "+cfg.PackerBuildName, cfg.LibvirtURI)
 	if err != nil {
 		return in, err
 	}
@@ -96,6 +96,7 @@ func (p *PostProcessor) steps() []multistep.Step {
 	return []multistep.Step{
 		stepLocateImage{},
 		stepImageChecks{},
+		&guestrun.StepReclaim{Hypervisor: &cfg.HypervisorConfig},
 		&guestrun.StepCheckHost{Hypervisor: &cfg.HypervisorConfig, Machine: &cfg.MachineConfig},
 		&guestrun.StepWorkDir{Prefix: "packer-centos-verify-"},
 		guestrun.Timed{Name: "outputs", Step: stepCompareOutputs{}},

@@ -25,7 +25,7 @@ func (stepOverlay) Run(ctx context.Context, state multistep.StateBag) multistep.
 	if err != nil {
 		return guestrun.Fail(state, err)
 	}
-	if err := r.OverlayDisk(ctx, src, "image."+r.image.Format, r.image.Format, info.VirtualSize); err != nil {
+	if err := r.OverlayDisk(ctx, src, "image."+r.image.Format, r.image.Format, info.VirtualSize, false); err != nil {
 		return guestrun.Fail(state, err)
 	}
 	return multistep.ActionContinue

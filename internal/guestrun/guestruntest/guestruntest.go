@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/imagecache"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver/fake"
 	"github.com/packer-centos/packer-plugin-centos/internal/qemuimg"
@@ -207,9 +209,26 @@ func AssertNothingLeft(t *testing.T, d *fake.Driver, network string, pools []str
 	if hosts := d.Hosts(network); len(hosts) != 0 {
 		t.Errorf("DHCP reservations left: %v", hosts)
 	}
+	// The image cache's entries are not a run's: they stay, whole (an
+	// image and its record), with no lock.
+	entry := regexp.MustCompile(`^` + imagecache.Prefix + `[0-9a-f]{64}\.(img|json)$`)
 	for _, p := range pools {
-		if vols := d.Volumes(p); len(vols) != 0 {
-			t.Errorf("volumes left in pool %s: %v", p, vols)
+		var left []string
+		entries := map[string]int{}
+		for _, v := range d.Volumes(p) {
+			if m := entry.FindStringSubmatch(v); m != nil {
+				entries[strings.TrimSuffix(v, "."+m[1])]++
+				continue
+			}
+			left = append(left, v)
+		}
+		if len(left) != 0 {
+			t.Errorf("volumes left in pool %s: %v", p, left)
+		}
+		for name, n := range entries {
+			if n != 2 {
+				t.Errorf("image cache entry %s in pool %s lacks its image or its record", name, p)
+			}
 		}
 	}
 	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {

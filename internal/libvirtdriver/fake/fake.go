@@ -276,6 +276,26 @@ func (d *Driver) DefineDomain(_ context.Context, doc string) error {
 	return nil
 }
 
+// OwnedDomains lists the domains whose metadata holds an element of
+// namespace.
+func (d *Driver) OwnedDomains(_ context.Context, namespace string) ([]libvirtdriver.OwnedDomain, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.record("OwnedDomains"); err != nil {
+		return nil, err
+	}
+	var owned []libvirtdriver.OwnedDomain
+	for name, dom := range d.domains {
+		// libvirt answers with the element alone, without its
+		// namespace declaration.
+		if m := dom.XML.Metadata; m != nil && strings.Contains(m.XML, `xmlns="`+namespace+`"`) {
+			owned = append(owned, libvirtdriver.OwnedDomain{Name: name, Metadata: strings.Replace(m.XML, ` xmlns="`+namespace+`"`, "", 1)})
+		}
+	}
+	sort.Slice(owned, func(i, j int) bool { return owned[i].Name < owned[j].Name })
+	return owned, nil
+}
+
 // StartDomain marks the domain running and calls OnStart.
 func (d *Driver) StartDomain(_ context.Context, name string) error {
 	d.mu.Lock()
@@ -440,6 +460,38 @@ func (d *Driver) RebootDomain(ctx context.Context, name string) error {
 type Volume struct {
 	libvirtdriver.Volume
 	Data []byte
+	// Modified counts the writes to it, as an mtime would move.
+	Modified int64
+}
+
+// ListVolumes describes a pool's volumes, sorted by name.
+func (d *Driver) ListVolumes(_ context.Context, pool string) ([]libvirtdriver.VolumeInfo, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if err := d.record("ListVolumes " + pool); err != nil {
+		return nil, err
+	}
+	vols, ok := d.pools[pool]
+	if !ok {
+		return nil, fmt.Errorf("storage pool %q: %w", pool, libvirtdriver.ErrNotFound)
+	}
+	var infos []libvirtdriver.VolumeInfo
+	for name, v := range vols {
+		infos = append(infos, libvirtdriver.VolumeInfo{Name: name, Path: volumePath(pool, name), Capacity: v.Capacity,
+			Allocation: uint64(len(v.Data)), BackingPath: v.BackingPath, Modified: v.Modified})
+	}
+	sort.Slice(infos, func(i, j int) bool { return infos[i].Name < infos[j].Name })
+	return infos, nil
+}
+
+// WriteVolume changes a volume's bytes behind the builds' backs, as
+// someone on the hypervisor host could.
+func (d *Driver) WriteVolume(pool, name string, data []byte) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v := d.pools[pool][name]
+	v.Data = data
+	v.Modified++
 }
 
 // AddPool creates an empty, running storage pool.
@@ -488,7 +540,7 @@ func (d *Driver) CreateVolume(_ context.Context, pool string, v libvirtdriver.Vo
 		return "", fmt.Errorf("storage pool %q: %w", pool, libvirtdriver.ErrNotFound)
 	}
 	if _, ok := vols[v.Name]; ok {
-		return "", fmt.Errorf("create volume %s: it exists", v.Name)
+		return "", fmt.Errorf("create volume %s: %w", v.Name, libvirtdriver.ErrExists)
 	}
 	vols[v.Name] = &Volume{Volume: v}
 	return volumePath(pool, v.Name), nil
@@ -544,6 +596,7 @@ func (d *Driver) Upload(ctx context.Context, pool, name, local string) error {
 		return err
 	}
 	v.Data = data
+	v.Modified++
 	return nil
 }
 
