@@ -26,7 +26,10 @@ type Owner struct {
 	// Boot is Host's kernel boot id: after a reboot no process of the
 	// old boot can be alive, whatever its pid.
 	Boot string `json:"boot" xml:"boot,attr"`
-	PID  int    `json:"pid" xml:"pid,attr"`
+	// PIDNamespace is the pid namespace PID is a pid of (a container
+	// has its own): a pid of another namespace says nothing here.
+	PIDNamespace string `json:"pidns" xml:"pidns,attr"`
+	PID          int    `json:"pid" xml:"pid,attr"`
 	// Start is when the process started, in clock ticks since boot (the
 	// 22nd field of /proc/PID/stat): a pid reused by another process has
 	// another start time.
@@ -40,6 +43,8 @@ type Owner struct {
 type Host struct {
 	Name string
 	Boot string
+	// PIDNamespace is this process's pid namespace.
+	PIDNamespace string
 	// StartTime reads a live process's start time; it fails for a pid
 	// no live process has (none, or one that has exited but is not
 	// reaped yet).
@@ -56,7 +61,11 @@ func ThisHost() (Host, error) {
 	if err != nil {
 		return Host{}, fmt.Errorf("read the boot id: %w", err)
 	}
-	return Host{Name: name, Boot: strings.TrimSpace(string(boot)), StartTime: processStart}, nil
+	pidns, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		return Host{}, fmt.Errorf("read the pid namespace: %w", err)
+	}
+	return Host{Name: name, Boot: strings.TrimSpace(string(boot)), PIDNamespace: pidns, StartTime: processStart}, nil
 }
 
 // Self is the owner record of this process for build.
@@ -66,7 +75,8 @@ func (h Host) Self(plugin, build string) (Owner, error) {
 	if err != nil {
 		return Owner{}, err
 	}
-	return Owner{Plugin: plugin, Host: h.Name, Boot: h.Boot, PID: pid, Start: start, Build: build, Created: time.Now().UTC().Truncate(time.Second)}, nil
+	return Owner{Plugin: plugin, Host: h.Name, Boot: h.Boot, PIDNamespace: h.PIDNamespace, PID: pid, Start: start, Build: build,
+		Created: time.Now().UTC().Truncate(time.Second)}, nil
 }
 
 // State is what an owner check found.
@@ -77,7 +87,8 @@ const (
 	Alive State = iota
 	// Gone: the owner ran on this host and no longer does.
 	Gone
-	// Elsewhere: the owner is another host's; nothing here can tell.
+	// Elsewhere: the owner is another host's, or another pid
+	// namespace's (a container's); nothing here can tell.
 	Elsewhere
 )
 
@@ -88,6 +99,8 @@ func (h Host) Check(o Owner) (State, string) {
 		return Elsewhere, "made on host " + o.Host
 	case o.Boot != h.Boot:
 		return Gone, "the host has rebooted since"
+	case o.PIDNamespace != h.PIDNamespace:
+		return Elsewhere, "made in another pid namespace (" + o.PIDNamespace + ")"
 	}
 	start, err := h.StartTime(o.PID)
 	if err != nil {

@@ -50,7 +50,7 @@ func TestCheckOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	live := Owner{Host: host.Name, Boot: host.Boot, PID: child.Process.Pid, Start: start, Build: "b"}
+	live := Owner{Host: host.Name, Boot: host.Boot, PIDNamespace: host.PIDNamespace, PID: child.Process.Pid, Start: start, Build: "b"}
 
 	exited := exec.Command("true")
 	if err := exited.Run(); err != nil {
@@ -65,6 +65,8 @@ func TestCheckOwner(t *testing.T) {
 	rebooted.Boot = "another-boot"
 	elsewhere := live
 	elsewhere.Host = host.Name + "-other"
+	container := gone
+	container.PIDNamespace = "pid:[1]"
 
 	for _, tc := range []struct {
 		name  string
@@ -76,6 +78,7 @@ func TestCheckOwner(t *testing.T) {
 		{"exited process", gone, Gone},
 		{"host rebooted", rebooted, Gone},
 		{"another host", elsewhere, Elsewhere},
+		{"another pid namespace, same pid", container, Elsewhere},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got, why := host.Check(tc.owner); got != tc.want {
@@ -119,7 +122,7 @@ func TestZombieIsGone(t *testing.T) {
 	}
 	child.Process.Kill()
 	defer child.Wait() // reaped only at the end
-	owner := Owner{Host: host.Name, Boot: host.Boot, PID: child.Process.Pid, Start: start}
+	owner := Owner{Host: host.Name, Boot: host.Boot, PIDNamespace: host.PIDNamespace, PID: child.Process.Pid, Start: start}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		state, why := host.Check(owner)

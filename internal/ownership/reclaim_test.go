@@ -96,7 +96,7 @@ func (w *world) deadOwner(build string) Owner {
 	if err := p.Run(); err != nil {
 		w.t.Fatal(err)
 	}
-	return Owner{Plugin: "0.1.0-dev", Host: w.host.Name, Boot: w.host.Boot, PID: p.Process.Pid, Start: 1, Build: build}
+	return Owner{Plugin: "0.1.0-dev", Host: w.host.Name, Boot: w.host.Boot, PIDNamespace: w.host.PIDNamespace, PID: p.Process.Pid, Start: 1, Build: build}
 }
 
 func TestReclaim(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 
 func testRecord() Record {
 	return Record{
-		Owner: Owner{Plugin: "0.1.0-dev", Host: "ci-7", Boot: "b00t", PID: 4242, Start: 123456,
+		Owner: Owner{Plugin: "0.1.0-dev", Host: "ci-7", Boot: "b00t", PIDNamespace: "pid:[4026531836]", PID: 4242, Start: 123456,
 			Build: `centos-libvirt.stream9 "<&>"`, Created: time.Date(2026, 12, 8, 2, 30, 0, 0, time.UTC)},
 		URI: "qemu:///system", Domain: "packer-stream9-ab12cd", WorkDir: "/tmp/packer-centos-1",
 		Pool: "default", Network: "default", MAC: "52:54:00:aa:bb:cc", IP: "192.168.122.50",
