@@ -183,8 +183,8 @@ func (c *Cache) check(ctx context.Context, vol libvirtdriver.VolumeInfo, rec Rec
 		return "is not there"
 	case rec.SHA256 != sum:
 		return "has no record of its upload (an upload that did not finish)"
-	case int64(vol.Capacity) != size || rec.Size != size:
-		return fmt.Sprintf("is %s, its record says %s", sizes.Format(int64(vol.Capacity)), sizes.Format(rec.Size))
+	case int64(vol.Physical) != size || rec.Size != size:
+		return fmt.Sprintf("is %d bytes, its record says %d", vol.Physical, rec.Size)
 	case rec.Modified != 0 && vol.Modified != rec.Modified:
 		return "was written after its upload"
 	case rec.Modified == 0:

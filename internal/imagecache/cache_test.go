@@ -173,7 +173,7 @@ func TestParallelUsesUploadOnce(t *testing.T) {
 	if n := uploads(d); n != 1 {
 		t.Errorf("%d uploads for two parallel runs, want 1:\n%s\n%s", n, caches[0].said(), caches[1].said())
 	}
-	if !strings.Contains(caches[0].said()+caches[1].said(), "Waiting for build") {
+	if !strings.Contains(caches[0].said()+caches[1].said(), "Waiting for ") {
 		t.Error("neither run waited for the other")
 	}
 }

@@ -57,9 +57,9 @@ func (c *Cache) evict(ctx context.Context, keep string) error {
 			}
 		}
 		unlock()
-		total -= int64(img.vol.Capacity)
+		total -= int64(img.vol.Physical)
 		c.Say(fmt.Sprintf("Evicted cached image %s (%s, last used %s) from storage pool %s: the cache is over image_cache_size %s",
-			short(img.sum), sizes.Format(int64(img.vol.Capacity)), img.lastUsed.Local().Format(time.DateTime), c.Pool, sizes.Format(c.MaxBytes)))
+			short(img.sum), sizes.Format(int64(img.vol.Physical)), img.lastUsed.Local().Format(time.DateTime), c.Pool, sizes.Format(c.MaxBytes)))
 	}
 	return nil
 }
@@ -106,7 +106,7 @@ func (c *Cache) images(ctx context.Context) (map[string]*cached, int64, error) {
 	}
 	var total int64
 	for sum, img := range images {
-		total += int64(img.vol.Capacity)
+		total += int64(img.vol.Physical)
 		img.inUse, img.locked = backing[img.vol.Path], locked[sum]
 		var rec Record
 		if err := c.readJSON(ctx, recordName(sum), &rec); err == nil {

@@ -69,7 +69,11 @@ func (c *Cache) lock(ctx context.Context, sum string, wait bool) (func(), error)
 			return nil, errBusy
 		}
 		if !told {
-			c.Say(fmt.Sprintf("Waiting for %s, which holds cached image %s", held.Owner, short(sum)))
+			holder := "another run"
+			if held.Owner.PID != 0 {
+				holder = held.Owner.String()
+			}
+			c.Say(fmt.Sprintf("Waiting for %s, which holds cached image %s", holder, short(sum)))
 			told = true
 		}
 		select {

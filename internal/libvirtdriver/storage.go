@@ -185,6 +185,10 @@ func parseVolume(doc string) (VolumeInfo, error) {
 	if x.Allocation != nil {
 		info.Allocation = sizeBytes(x.Allocation.Unit, x.Allocation.Value)
 	}
+	info.Physical = info.Capacity
+	if x.Physical != nil {
+		info.Physical = sizeBytes(x.Physical.Unit, x.Physical.Value)
+	}
 	if x.Target != nil {
 		info.Path = x.Target.Path
 		if ts := x.Target.Timestamps; ts != nil && ts.Mtime != "" {

@@ -80,7 +80,7 @@ func TestConnListVolumes(t *testing.T) {
 
 func TestParseVolume(t *testing.T) {
 	doc := `<volume type="file"><name>packer-cache-1.img</name>
-<capacity unit="bytes">1073741824</capacity><allocation unit="KiB">4</allocation>
+<capacity unit="bytes">1073741824</capacity><allocation unit="KiB">4</allocation><physical unit="bytes">172949504</physical>
 <target><path>/var/lib/libvirt/images/packer-cache-1.img</path>
 <timestamps><atime>1765160000.5</atime><mtime>1765160001.123456789</mtime><ctime>1765160002.25</ctime></timestamps></target>
 <backingStore><path>/var/lib/libvirt/images/base.img</path></backingStore></volume>`
@@ -88,7 +88,7 @@ func TestParseVolume(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := VolumeInfo{Name: "packer-cache-1.img", Path: "/var/lib/libvirt/images/packer-cache-1.img", Capacity: 1 << 30, Allocation: 4 << 10,
+	want := VolumeInfo{Name: "packer-cache-1.img", Path: "/var/lib/libvirt/images/packer-cache-1.img", Capacity: 1 << 30, Allocation: 4 << 10, Physical: 172949504,
 		BackingPath: "/var/lib/libvirt/images/base.img", Modified: 1765160001123456789}
 	if got != want {
 		t.Errorf("parseVolume =\n %+v\nwant %+v", got, want)

@@ -64,8 +64,11 @@ type VolumeInfo struct {
 	Name string
 	// Path is where the hypervisor host keeps it.
 	Path string
-	// Capacity is its virtual size, Allocation what it takes up.
-	Capacity, Allocation uint64
+	// Capacity is its virtual size — of the image in it, when libvirt
+	// recognizes one, whatever format the volume was made with —,
+	// Allocation what it takes up, and Physical the size of the file
+	// holding it (Capacity where libvirt reports none).
+	Capacity, Allocation, Physical uint64
 	// BackingPath is the volume a qcow2 overlay reads through to.
 	BackingPath string
 	// Modified is the volume's mtime on the hypervisor host (Unix

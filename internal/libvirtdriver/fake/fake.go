@@ -477,7 +477,7 @@ func (d *Driver) ListVolumes(_ context.Context, pool string) ([]libvirtdriver.Vo
 	}
 	var infos []libvirtdriver.VolumeInfo
 	for name, v := range vols {
-		infos = append(infos, libvirtdriver.VolumeInfo{Name: name, Path: volumePath(pool, name), Capacity: v.Capacity,
+		infos = append(infos, libvirtdriver.VolumeInfo{Name: name, Path: volumePath(pool, name), Capacity: v.Capacity, Physical: v.Capacity,
 			Allocation: uint64(len(v.Data)), BackingPath: v.BackingPath, Modified: v.Modified})
 	}
 	sort.Slice(infos, func(i, j int) bool { return infos[i].Name < infos[j].Name })
