@@ -14,8 +14,8 @@ import (
 // StepReclaim removes, before the run makes anything, what earlier runs
 // on this host left when they were killed before their clean-up: the
 // domain, DHCP reservation, volumes and working directory of every run
-// whose owner process is gone (see package ownership). It never fails
-// the run: an object it cannot remove is a warning.
+// whose owner process is gone (see package ownership). Only a cancel
+// stops the run here: an object it cannot remove is a warning.
 type StepReclaim struct {
 	Hypervisor *guestconfig.HypervisorConfig
 }

@@ -235,30 +235,35 @@ func (c *Cache) readBackSHA256(ctx context.Context, name string) (string, error)
 	return sum, err
 }
 
+// smallVolume is the size of a record or lock volume: its JSON, padded
+// with spaces, is rewritten in place, so it is never missing for a moment.
+const smallVolume = 4096
+
+// writeRecord writes the image's record, making its volume if need be.
 func (c *Cache) writeRecord(ctx context.Context, rec Record) error {
-	return c.writeJSON(ctx, recordName(rec.SHA256), rec, true)
+	name := recordName(rec.SHA256)
+	_, err := c.Driver.CreateVolume(ctx, c.Pool, libvirtdriver.Volume{Name: name, Format: "raw", Capacity: smallVolume})
+	if err != nil && !errors.Is(err, libvirtdriver.ErrExists) {
+		return fmt.Errorf("image cache: %w", err)
+	}
+	return c.writeJSON(ctx, name, rec)
 }
 
-// writeJSON puts v into the small volume name, created unless it exists.
-func (c *Cache) writeJSON(ctx context.Context, name string, v any, create bool) error {
+// writeJSON writes v over the small volume name.
+func (c *Cache) writeJSON(ctx context.Context, name string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("image cache: encode %s: %w", name, err)
 	}
+	if len(b) > smallVolume {
+		return fmt.Errorf("image cache: %s is %d bytes, more than its volume holds", name, len(b))
+	}
 	local := filepath.Join(c.Dir, name)
-	if err := os.WriteFile(local, b, 0o600); err != nil {
+	padded := append(b, []byte(strings.Repeat(" ", smallVolume-len(b)))...)
+	if err := os.WriteFile(local, padded, 0o600); err != nil {
 		return fmt.Errorf("image cache: %w", err)
 	}
 	defer os.Remove(local)
-	if create {
-		// A record may shrink; the volume is made afresh for its size.
-		if err := c.Driver.DeleteVolume(ctx, c.Pool, name); err != nil {
-			return fmt.Errorf("image cache: %w", err)
-		}
-		if _, err := c.Driver.CreateVolume(ctx, c.Pool, libvirtdriver.Volume{Name: name, Format: "raw", Capacity: uint64(len(b))}); err != nil {
-			return fmt.Errorf("image cache: %w", err)
-		}
-	}
 	if err := c.Driver.Upload(ctx, c.Pool, name, local); err != nil {
 		return fmt.Errorf("image cache: %w", err)
 	}
@@ -276,8 +281,8 @@ func (c *Cache) readJSON(ctx context.Context, name string, v any) error {
 	if err != nil {
 		return err
 	}
-	// A volume is at least as long as what was written into it.
-	b = []byte(strings.TrimRight(string(b), "\x00"))
+	// A lock just made holds zeros until its record is written.
+	b = []byte(strings.TrimRight(string(b), "\x00 "))
 	if err := json.Unmarshal(b, v); err != nil {
 		return fmt.Errorf("decode %s: %w", name, err)
 	}

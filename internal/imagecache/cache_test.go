@@ -203,9 +203,9 @@ func TestStaleLocksAreBroken(t *testing.T) {
 			src := image(t, "bytes")
 			sum := sha(t, src)
 			// A crashed holder's lock.
-			d.CreateVolume(context.Background(), "images", libvirtdriver.Volume{Name: lockName(sum), Format: "raw", Capacity: 4096})
+			d.CreateVolume(context.Background(), "images", libvirtdriver.Volume{Name: lockName(sum), Format: "raw", Capacity: smallVolume})
 			holder := &Cache{Driver: d, Pool: "images", Owner: tc.owner(c.Owner), Dir: t.TempDir()}
-			if err := holder.writeJSON(context.Background(), lockName(sum), lockRecord{Owner: holder.Owner}, false); err != nil {
+			if err := holder.writeJSON(context.Background(), lockName(sum), lockRecord{Owner: holder.Owner}); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Now()

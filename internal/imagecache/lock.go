@@ -38,7 +38,7 @@ func (c *Cache) lock(ctx context.Context, sum string, wait bool) (func(), error)
 		told      bool
 	)
 	for {
-		if _, err := c.Driver.CreateVolume(ctx, c.Pool, libvirtdriver.Volume{Name: name, Format: "raw", Capacity: 4096}); err == nil {
+		if _, err := c.Driver.CreateVolume(ctx, c.Pool, libvirtdriver.Volume{Name: name, Format: "raw", Capacity: smallVolume}); err == nil {
 			return c.hold(ctx, name)
 		} else if !errors.Is(err, libvirtdriver.ErrExists) {
 			return nil, fmt.Errorf("image cache: lock %s: %w", short(sum), err)
@@ -89,7 +89,7 @@ func (c *Cache) lock(ctx context.Context, sum string, wait bool) (func(), error)
 // a cancel.
 func (c *Cache) hold(ctx context.Context, name string) (func(), error) {
 	rec := lockRecord{Owner: c.Owner}
-	if err := c.writeJSON(ctx, name, rec, false); err != nil {
+	if err := c.writeJSON(ctx, name, rec); err != nil {
 		c.Driver.DeleteVolume(context.WithoutCancel(ctx), c.Pool, name)
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (c *Cache) hold(ctx context.Context, name string) (func(), error) {
 				return
 			case <-t.C:
 				rec.Beat++
-				c.writeJSON(ctx, name, rec, false)
+				c.writeJSON(ctx, name, rec)
 			}
 		}
 	}()
