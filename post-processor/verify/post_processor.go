@@ -51,7 +51,11 @@ func (p *PostProcessor) PostProcess(ctx context.Context, ui packersdk.Ui, in pac
 
 func (p *PostProcessor) verify(ctx context.Context, ui packersdk.Ui, in packersdk.Artifact, driver guest.Driver) (packersdk.Artifact, error) {
 	cfg := &p.config
-	g, err := guestrun.New(driver, ui, "packer-verify-", "centos-verify of "+cfg.PackerBuildName, cfg.LibvirtURI)
+	build := "centos-verify" // the centos-verify command has no build
+	if cfg.PackerBuildName != "" {
+		build += " of " + cfg.PackerBuildName
+	}
+	g, err := guestrun.New(driver, ui, "packer-verify-", build, cfg.LibvirtURI)
 	if err != nil {
 		return in, err
 	}
