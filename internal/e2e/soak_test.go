@@ -30,10 +30,12 @@ func TestSoak(t *testing.T) {
 	pool := transientPool(t, w)
 	pid := libvirtdPID(t)
 	dir, tmp := workDir(t)
-	source := func(name string) string {
-		return standinSource(w, name, "  storage_pool = \""+pool+"\""+noGeneralize)
+	// The cycles generalize, as verify's built-ins want; the parallel
+	// builds, which are not verified, save themselves the time.
+	source := func(name, extra string) string {
+		return standinSource(w, name, "  storage_pool = \""+pool+"\""+extra)
 	}
-	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), source("cycle")+source("p1")+source("p2")+source("p3")+`
+	writeFile(t, filepath.Join(dir, "build.pkr.hcl"), source("cycle", "")+source("p1", noGeneralize)+source("p2", noGeneralize)+source("p3", noGeneralize)+`
 build {
   name    = "cycle"
   sources = ["source.centos-libvirt.cycle"]
