@@ -20,6 +20,8 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/guest"
 	"github.com/packer-centos/packer-plugin-centos/internal/guestconfig"
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
+	"github.com/packer-centos/packer-plugin-centos/internal/ownership"
+	"github.com/packer-centos/packer-plugin-centos/version"
 )
 
 // Run is what the shared steps of one run learn and hand on. It lives in
@@ -37,6 +39,11 @@ type Run struct {
 	// Build names the run in ownership records, and URI is the libvirt
 	// connection it makes its objects through.
 	Build, URI string
+	// Host is this host as ownership checks see it, and Owner this
+	// process as the owner of what the run makes: read once, for the
+	// run's record, its reclaiming and its image cache locks.
+	Host  ownership.Host
+	Owner ownership.Owner
 
 	WorkDir guest.WorkDir
 	// Disk is the guest's system disk and Seed its cloud-init seed (zero
@@ -56,6 +63,14 @@ func New(driver guest.Driver, ui packersdk.Ui, prefix, build, uri string) (*Run,
 	if err != nil {
 		return nil, err
 	}
+	host, err := ownership.ThisHost()
+	if err != nil {
+		return nil, fmt.Errorf("ownership record: %w", err)
+	}
+	owner, err := host.Self(version.PluginVersion.FormattedVersion(), build)
+	if err != nil {
+		return nil, fmt.Errorf("ownership record: %w", err)
+	}
 	return &Run{
 		Guest:       &guest.Guest{Driver: driver, UI: ui, Name: prefix + suffix},
 		UI:          ui,
@@ -63,6 +78,8 @@ func New(driver guest.Driver, ui packersdk.Ui, prefix, build, uri string) (*Run,
 		MinX86Level: 1,
 		Build:       build,
 		URI:         uri,
+		Host:        host,
+		Owner:       owner,
 	}, nil
 }
 

@@ -26,14 +26,9 @@ func (s *StepReclaim) Run(ctx context.Context, state multistep.StateBag) multist
 	if !s.Hypervisor.Reclaims() {
 		return multistep.ActionContinue
 	}
-	host, err := ownership.ThisHost()
-	if err != nil {
-		r.UI.Error(fmt.Sprintf("Warning: not reclaiming what killed runs left: %v", err))
-		return multistep.ActionContinue
-	}
 	n := ownership.Reclaimer{
 		Libvirt: r.Guest.Driver,
-		Host:    host,
+		Host:    r.Host,
 		URI:     r.URI,
 		TempDir: os.TempDir(),
 		Say:     r.UI.Say,

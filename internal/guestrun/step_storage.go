@@ -10,7 +10,6 @@ import (
 	"github.com/packer-centos/packer-plugin-centos/internal/guestconfig"
 	"github.com/packer-centos/packer-plugin-centos/internal/imagecache"
 	"github.com/packer-centos/packer-plugin-centos/internal/ownership"
-	"github.com/packer-centos/packer-plugin-centos/version"
 )
 
 // StepStorage decides where the guest's disks live: files in the working
@@ -41,33 +40,23 @@ func (s *StepStorage) Run(ctx context.Context, state multistep.StateBag) multist
 	if pool, ok := store.(*guest.PoolStorage); ok {
 		r.UI.Say(fmt.Sprintf("Disks go into storage pool %s", pool.Pool))
 		if s.ImageCache != nil && s.ImageCache.Caches() {
-			if pool.Cache, err = s.cache(r, pool); err != nil {
-				return Fail(state, err)
-			}
+			pool.Cache = s.cache(r, pool)
 		}
 	}
 	return multistep.ActionContinue
 }
 
 // cache is the pool's image cache, whose locks this run's owner takes.
-func (s *StepStorage) cache(r *Run, pool *guest.PoolStorage) (*imagecache.Cache, error) {
-	host, err := ownership.ThisHost()
-	if err != nil {
-		return nil, fmt.Errorf("image cache: %w", err)
-	}
-	owner, err := host.Self(version.PluginVersion.FormattedVersion(), r.Build)
-	if err != nil {
-		return nil, fmt.Errorf("image cache: %w", err)
-	}
+func (s *StepStorage) cache(r *Run, pool *guest.PoolStorage) *imagecache.Cache {
 	return &imagecache.Cache{
 		Driver:   r.Guest.Driver,
 		Pool:     pool.Pool,
 		MaxBytes: s.ImageCache.MaxBytes(),
-		Owner:    owner,
-		Host:     host,
+		Owner:    r.Owner,
+		Host:     r.Host,
 		Dir:      string(r.WorkDir),
 		Say:      r.UI.Say,
-	}, nil
+	}
 }
 
 // Cleanup deletes the volumes the run made.
