@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packer-centos/packer-plugin-centos/internal/imagecache"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -132,16 +133,15 @@ func volumes(t *testing.T, w *world, pool string) []string {
 // image cache entries: an image and its record each, no lock.
 func assertOnlyCacheLeft(t *testing.T, w *world, pool string) {
 	t.Helper()
-	entry := regexp.MustCompile(`^centos-cache-[0-9a-f]{64}\.(img|json)$`)
 	var images, records int
 	for _, v := range volumes(t, w, pool) {
-		switch {
-		case !entry.MatchString(v):
-			t.Errorf("volume %s left in pool %s", v, pool)
-		case strings.HasSuffix(v, ".img"):
+		switch _, part, _ := imagecache.ParseName(v); part {
+		case imagecache.PartImage:
 			images++
-		default:
+		case imagecache.PartRecord:
 			records++
+		default:
+			t.Errorf("volume %s left in pool %s", v, pool)
 		}
 	}
 	if images != records {

@@ -80,9 +80,34 @@ type Use struct {
 	Uploaded int64
 }
 
-func imageName(sum string) string  { return Prefix + sum + ".img" }
-func recordName(sum string) string { return Prefix + sum + ".json" }
-func lockName(sum string) string   { return Prefix + sum + ".lock" }
+// The parts of a cached image, as the suffixes of their volumes' names.
+const (
+	PartImage  = "img"
+	PartRecord = "json"
+	PartLock   = "lock"
+)
+
+func imageName(sum string) string  { return Prefix + sum + "." + PartImage }
+func recordName(sum string) string { return Prefix + sum + "." + PartRecord }
+func lockName(sum string) string   { return Prefix + sum + "." + PartLock }
+
+// ParseName tells whether a volume is the cache's, and of which image
+// (its sha256) and part.
+func ParseName(volume string) (sum, part string, ok bool) {
+	rest, ok := strings.CutPrefix(volume, Prefix)
+	if !ok {
+		return "", "", false
+	}
+	sum, part, ok = strings.Cut(rest, ".")
+	if !ok || len(sum) != 64 || strings.Trim(sum, "0123456789abcdef") != "" {
+		return "", "", false
+	}
+	switch part {
+	case PartImage, PartRecord, PartLock:
+		return sum, part, true
+	}
+	return "", "", false
+}
 
 // Use puts the image file local in the cache, unless an intact copy is
 // there already, and calls with while it holds the image's lock: with

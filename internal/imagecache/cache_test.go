@@ -292,3 +292,24 @@ func sha(t *testing.T, path string) string {
 	}
 	return sum
 }
+
+func TestParseName(t *testing.T) {
+	sum := strings.Repeat("0123456789abcdef", 4)
+	for _, tc := range []struct {
+		volume, sum, part string
+	}{
+		{Prefix + sum + ".img", sum, PartImage},
+		{Prefix + sum + ".json", sum, PartRecord},
+		{Prefix + sum + ".lock", sum, PartLock},
+		{Prefix + sum + ".qcow2", "", ""},
+		{Prefix + sum[:63] + ".img", "", ""},
+		{Prefix + strings.ToUpper(sum) + ".img", "", ""},
+		{"packer-x-1-" + sum + ".img", "", ""},
+		{Prefix + sum, "", ""},
+	} {
+		sum, part, ok := ParseName(tc.volume)
+		if sum != tc.sum || part != tc.part || ok != (tc.part != "") {
+			t.Errorf("ParseName(%s) = %q, %q, %v", tc.volume, sum, part, ok)
+		}
+	}
+}

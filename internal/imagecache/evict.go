@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/packer-centos/packer-plugin-centos/internal/libvirtdriver"
@@ -93,14 +92,10 @@ func (c *Cache) images(ctx context.Context) (map[string]*cached, int64, error) {
 	locked := map[string]bool{}
 	for _, v := range vols {
 		backing[v.BackingPath] = true
-		name, ok := strings.CutPrefix(v.Name, Prefix)
-		if !ok {
-			continue
-		}
-		if sum, ok := strings.CutSuffix(name, ".img"); ok {
+		switch sum, part, _ := ParseName(v.Name); part {
+		case PartImage:
 			images[sum] = &cached{sum: sum, vol: v}
-		}
-		if sum, ok := strings.CutSuffix(name, ".lock"); ok {
+		case PartLock:
 			locked[sum] = true
 		}
 	}

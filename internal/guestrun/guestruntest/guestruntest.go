@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -211,13 +210,12 @@ func AssertNothingLeft(t *testing.T, d *fake.Driver, network string, pools []str
 	}
 	// The image cache's entries are not a run's: they stay, whole (an
 	// image and its record), with no lock.
-	entry := regexp.MustCompile(`^` + imagecache.Prefix + `[0-9a-f]{64}\.(img|json)$`)
 	for _, p := range pools {
 		var left []string
 		entries := map[string]int{}
 		for _, v := range d.Volumes(p) {
-			if m := entry.FindStringSubmatch(v); m != nil {
-				entries[strings.TrimSuffix(v, "."+m[1])]++
+			if sum, part, ok := imagecache.ParseName(v); ok && part != imagecache.PartLock {
+				entries[sum]++
 				continue
 			}
 			left = append(left, v)
