@@ -154,8 +154,9 @@ func assertOnlyCacheLeft(t *testing.T, w *world, pool string) {
 func uploadedBytes(t *testing.T, log, volume string) int64 {
 	t.Helper()
 	var n int64
+	want := regexp.MustCompile(`^` + volume + `$`)
 	for _, m := range regexp.MustCompile(`libvirt: uploaded (\d+) bytes from \S+ to volume (\S+) of pool`).FindAllStringSubmatch(log, -1) {
-		if regexp.MustCompile(`^` + volume + `$`).MatchString(m[2]) {
+		if want.MatchString(m[2]) {
 			b, _ := strconv.ParseInt(m[1], 10, 64)
 			n += b
 		}

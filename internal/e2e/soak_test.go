@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -186,7 +187,7 @@ func soakReport(s []soakSample) string {
 		for _, x := range s {
 			vals = append(vals, fig.f(x))
 		}
-		fmt.Fprintf(&b, "%-8s %s  %d .. %d\n", fig.name, sparkline(vals), slicesMin(vals), slicesMax(vals))
+		fmt.Fprintf(&b, "%-8s %s  %d .. %d\n", fig.name, sparkline(vals), slices.Min(vals), slices.Max(vals))
 	}
 	return b.String()
 }
@@ -194,7 +195,7 @@ func soakReport(s []soakSample) string {
 // sparkline draws values as a row of eighth-blocks, lowest to highest.
 func sparkline(vals []int64) string {
 	const bars = "▁▂▃▄▅▆▇█"
-	lo, hi := slicesMin(vals), slicesMax(vals)
+	lo, hi := slices.Min(vals), slices.Max(vals)
 	var b strings.Builder
 	for _, v := range vals {
 		i := 0
@@ -204,22 +205,6 @@ func sparkline(vals []int64) string {
 		b.WriteRune([]rune(bars)[i])
 	}
 	return b.String()
-}
-
-func slicesMin(v []int64) int64 {
-	m := v[0]
-	for _, x := range v {
-		m = min(m, x)
-	}
-	return m
-}
-
-func slicesMax(v []int64) int64 {
-	m := v[0]
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
 }
 
 func envInt(t *testing.T, name string, def int) int {

@@ -44,12 +44,17 @@ func (c *Cache) lock(ctx context.Context, sum string, wait bool) (func(), error)
 			return nil, fmt.Errorf("image cache: lock %s: %w", short(sum), err)
 		}
 		var held lockRecord
-		readErr := c.readJSON(ctx, name, &held)
-		if readErr == nil {
+		breakLock := func(why string) error {
+			c.Say(fmt.Sprintf("Breaking the image cache lock of %s: %s", held.Owner, why))
+			if err := c.Driver.DeleteVolume(ctx, c.Pool, name); err != nil {
+				return fmt.Errorf("image cache: break lock %s: %w", short(sum), err)
+			}
+			return nil
+		}
+		if c.readJSON(ctx, name, &held) == nil {
 			if state, why := c.Host.Check(held.Owner); state == ownership.Gone {
-				c.Say(fmt.Sprintf("Breaking the image cache lock of %s: %s", held.Owner, why))
-				if err := c.Driver.DeleteVolume(ctx, c.Pool, name); err != nil {
-					return nil, fmt.Errorf("image cache: break lock %s: %w", short(sum), err)
+				if err := breakLock(why); err != nil {
+					return nil, err
 				}
 				continue
 			}
@@ -59,9 +64,8 @@ func (c *Cache) lock(ctx context.Context, sum string, wait bool) (func(), error)
 		if held.Beat != lastBeat || beatSince.IsZero() {
 			lastBeat, beatSince = held.Beat, time.Now()
 		} else if time.Since(beatSince) > staleAfter {
-			c.Say(fmt.Sprintf("Breaking the image cache lock of %s: no heartbeat for %s", held.Owner, staleAfter))
-			if err := c.Driver.DeleteVolume(ctx, c.Pool, name); err != nil {
-				return nil, fmt.Errorf("image cache: break lock %s: %w", short(sum), err)
+			if err := breakLock(fmt.Sprintf("no heartbeat for %s", staleAfter)); err != nil {
+				return nil, err
 			}
 			continue
 		}

@@ -3,6 +3,7 @@ package ownership
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -58,8 +59,8 @@ func ParseMetadata(s string) (Record, error) {
 	if err := xml.Unmarshal([]byte(s), &r); err != nil {
 		return Record{}, fmt.Errorf("decode ownership record: %w", err)
 	}
-	if r.Domain == "" || r.PID == 0 {
-		return Record{}, fmt.Errorf("decode ownership record: no domain or pid in %q", s)
+	if err := r.check(); err != nil {
+		return Record{}, fmt.Errorf("decode ownership record %q: %w", s, err)
 	}
 	return r, nil
 }
@@ -74,10 +75,19 @@ func ReadFile(path string) (Record, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return Record{}, fmt.Errorf("decode ownership record %s: %w", path, err)
 	}
-	if r.Domain == "" || r.PID == 0 {
-		return Record{}, fmt.Errorf("decode ownership record %s: no domain or pid", path)
+	if err := r.check(); err != nil {
+		return Record{}, fmt.Errorf("decode ownership record %s: %w", path, err)
 	}
 	return r, nil
+}
+
+// check refuses a record that names no run: without a domain and a pid
+// nothing could be reclaimed on its word.
+func (r Record) check() error {
+	if r.Domain == "" || r.PID == 0 {
+		return errors.New("no domain or pid")
+	}
+	return nil
 }
 
 // Ledger keeps a run's record up to date in its file.
